@@ -1,0 +1,54 @@
+"""The shared Typer app and the error handling every command uses."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import CasusError, Problem, ValidationFailed
+from ..store import Repo
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="casus: hand-annotated conflict-event corpora, datasets and measured models.")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+RootOption = typer.Option(None, "--root", help="repository root (default: nearest folder with annotations/schema.yaml)")
+
+
+def open_repo(root: Optional[Path]) -> Repo:
+    return Repo.open(root)
+
+
+def print_problems(problems: list[Problem], fmt: str = "text") -> None:
+    if fmt == "json":
+        return
+    for p in problems:
+        style = "red" if p.severity == "error" else "yellow"
+        err_console.print(p.render(), style=style, markup=False, highlight=False)
+
+
+@contextmanager
+def handled(fmt: str = "text") -> Iterator[None]:
+    """Turn library exceptions into a message and exit code 1."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if fmt == "json":
+            typer.echo(json.dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems]}, indent=2))
+        else:
+            print_problems(exc.problems)
+            n = sum(1 for p in exc.problems if p.severity == "error")
+            err_console.print(f"{n} error(s); nothing was written.", style="bold red")
+        raise typer.Exit(1)
+    except CasusError as exc:
+        if fmt == "json":
+            typer.echo(json.dumps({"ok": False, "error": str(exc)}))
+        else:
+            err_console.print(f"error: {exc}", style="bold red", markup=False, highlight=False)
+        raise typer.Exit(getattr(exc, "exit_code", 1))
