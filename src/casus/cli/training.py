@@ -1,0 +1,115 @@
+"""Training commands: train, predict, reproduce."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from ..errors import StoreError
+from ._app import RootOption, app, console, handled, open_repo
+
+
+def _summary_table(title: str, metrics: dict) -> Table:
+    t = Table(title=title)
+    t.add_column("split")
+    t.add_column("strict P", justify="right")
+    t.add_column("strict R", justify="right")
+    t.add_column("strict F1 [95% CI]", justify="right")
+    t.add_column("macro F1", justify="right")
+    t.add_column("partial F1", justify="right")
+    for split in ("dev", "test"):
+        m = metrics[split]
+        ci = m.get("ci95", {}).get("strict_micro_f1", [float("nan")] * 2)
+        t.add_row(split, f"{m['strict']['micro']['precision']:.3f}", f"{m['strict']['micro']['recall']:.3f}",
+                  f"{m['strict']['micro']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]", f"{m['strict']['macro_f1']:.3f}",
+                  f"{m['partial']['micro']['f1']:.3f}")
+    return t
+
+
+@app.command()
+def train(
+    config: Path = typer.Argument(..., help="recipe YAML (training/*.yaml)"),
+    set_: List[str] = typer.Option([], "--set", help="dotted override, e.g. --set train.epochs=5 (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="run folder (default: output_dir of the recipe)"),
+    resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in the run folder"),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Train a recipe: build or reuse the dataset, train, evaluate on dev and test, record everything."""
+    from ..train.recipe import load_recipe
+    from ..train.run import run_recipe
+
+    with handled():
+        repo = open_repo(root)
+        recipe = load_recipe(config, set_)
+        res = run_recipe(recipe, repo, out=out, resume=resume)
+    console.print(_summary_table(f"{recipe.name} ({recipe.kind})", res["metrics"]))
+    console.print(f"run folder: {res['out']}  ({res['info']['wall_seconds']:.0f} s)")
+
+
+@app.command()
+def predict(
+    run: Path = typer.Argument(..., help="a casus run folder"),
+    docs: List[str] = typer.Option(..., "--docs", help="corpus ids, text files, folders of .txt, or JSONL with a text field"),
+    out: Path = typer.Option(..., "--out", help="output file (.json casus JSON, .jsonl casus JSONL or doccano JSONL)"),
+    fmt: str = typer.Option("casus", "--format", help="casus or doccano"),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Turn documents into character spans with a trained run."""
+    from ..predict import load_predictor
+    from ..predict_io import gather_inputs, write_outputs
+
+    with handled():
+        predictor = load_predictor(run)
+        try:
+            repo = open_repo(root)
+        except StoreError:
+            repo = None
+        items = gather_inputs(docs, repo)
+        preds = predictor.predict([t for _, t in items], progress=True)
+        n = write_outputs(out, items, preds, fmt)
+    console.print(f"{n} document(s) -> {out}")
+
+
+@app.command()
+def reproduce(
+    recipes: List[Path] = typer.Option([Path("training/minilm-ner.yaml"), Path("training/crf-baseline.yaml")],
+                                       "--recipe", help="recipes to run (default: the two reference recipes)"),
+    eval_dir: Path = typer.Option(Path("eval"), "--eval-dir", help="where reference results are written"),
+    set_: List[str] = typer.Option([], "--set", help="dotted override applied to every recipe"),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """The main job: validate, build, train the reference recipes, evaluate on test, write eval/<recipe>/."""
+    from ..dataset import build as build_dataset
+    from ..train.recipe import load_recipe
+    from ..train.run import run_recipe
+    from ..validate import validate_repo
+    from ..reference import write_reference
+
+    t0 = time.time()
+    with handled():
+        repo = open_repo(root)
+        problems, checked = validate_repo(repo)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            for p in errors:
+                console.print(p.render(), markup=False)
+            console.print(f"validation failed: {len(errors)} error(s)", style="bold red")
+            raise typer.Exit(1)
+        console.print(f"validate: {checked} files, 0 errors")
+        res = build_dataset(repo, repo.root / "build" / "dataset", progress=True)
+        console.print(f"build: documents {res.split_sizes}, fingerprint {res.fingerprint[:12]}")
+        results = []
+        for rp in recipes:
+            recipe = load_recipe(rp if rp.is_absolute() else repo.root / rp, set_)
+            r = run_recipe(recipe, repo)
+            console.print(_summary_table(f"{recipe.name} ({recipe.kind})", r["metrics"]))
+            results.append(r)
+        table_md = write_reference(repo.root / eval_dir if not eval_dir.is_absolute() else eval_dir, results,
+                                   wall_seconds=time.time() - t0)
+    console.print(table_md, markup=False)
+    console.print(f"reproduce finished in {time.time() - t0:.0f} s")

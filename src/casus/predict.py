@@ -1,0 +1,208 @@
+"""Turn texts into character spans with a trained run (transformer or CRF).
+
+``load_predictor(run_dir)`` reads ``run_dir/casus_run.json`` to know the kind. Both predictors expose
+``predict(texts) -> list[list[(start, end, label)]]`` with code-point offsets, end exclusive.
+
+The transformer predictor batches windows of similar length (padding only to the batch maximum), runs
+under ``torch.inference_mode``, and merges overlapping windows back to one sequence per document.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .align import sentence_ranges, tags_to_token_spans, tokenize
+from .errors import StoreError
+
+SpanT = tuple[int, int, str]
+
+
+def group_simple(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> list[SpanT]:
+    """Group per-sub-word tags exactly as transformers' ``aggregation_strategy="simple"`` does."""
+    out: list[SpanT] = []
+    group: list[int] = []
+
+    def tag_of(t: str) -> tuple[str, str]:
+        if t.startswith("B-"):
+            return "B", t[2:]
+        if t.startswith("I-"):
+            return "I", t[2:]
+        return "I", t
+
+    def flush() -> None:
+        if group:
+            _, lab = tag_of(tags[group[0]])
+            if lab != "O":
+                out.append((offsets[group[0]][0], offsets[group[-1]][1], lab))
+
+    for i, t in enumerate(tags):
+        if not group:
+            group = [i]
+            continue
+        bi, lab = tag_of(t)
+        _, last = tag_of(tags[group[-1]])
+        if lab == last and bi != "B":
+            group.append(i)
+        else:
+            flush()
+            group = [i]
+    flush()
+    return out
+
+
+class TransformerPredictor:
+    def __init__(self, model, tokenizer, mode: str = "first", max_length: int = 256, stride: int = 64,
+                 batch_size: int = 16, threads: int | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.mode = mode
+        self.max_length = max_length
+        self.stride = stride
+        self.batch_size = batch_size
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.unaligned_words = 0
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+
+    @classmethod
+    def load(cls, run_dir: Path, **kw) -> "TransformerPredictor":
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        model_dir = Path(run_dir) / "model"
+        info = json.loads((Path(run_dir) / "casus_run.json").read_text())
+        tok = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForTokenClassification.from_pretrained(model_dir)
+        model.eval()
+        return cls(model, tok, mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
+                   stride=info.get("stride", 64), **kw)
+
+    def logits_for(self, texts: Sequence[str], progress: bool = False) -> list[tuple]:
+        """Per text: (encoded doc, merged logits [n_subwords x n_labels] as a tensor, word offsets)."""
+        import torch
+
+        from .train.encoding import best_window, encode_document, windows
+
+        encs = []
+        jobs = []  # (doc index, window index, lo, hi)
+        for di, text in enumerate(texts):
+            words = tokenize(text)
+            enc = encode_document(self.tokenizer, str(di), text, words)
+            self.unaligned_words += enc.unaligned_words
+            wins = windows(len(enc.input_ids), self.max_length, self.stride)
+            encs.append((enc, words, wins))
+            for wi, (lo, hi) in enumerate(wins):
+                jobs.append((di, wi, lo, hi))
+        jobs.sort(key=lambda j: (j[3] - j[2], j[0], j[1]))
+        n_labels = len(self.id2label)
+        win_logits: dict[tuple[int, int], torch.Tensor] = {}
+        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        batches = [jobs[i:i + self.batch_size] for i in range(0, len(jobs), self.batch_size)]
+        it: Iterable = batches
+        if progress:
+            from tqdm import tqdm
+
+            it = tqdm(batches, desc="predicting", unit="batch")
+        self.model.eval()
+        with torch.inference_mode():
+            for batch in it:
+                width = max(hi - lo for _, _, lo, hi in batch) + 2
+                ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for r, (di, wi, lo, hi) in enumerate(batch):
+                    seq = [cls_id] + encs[di][0].input_ids[lo:hi] + [sep_id]
+                    ids[r, : len(seq)] = torch.tensor(seq)
+                    mask[r, : len(seq)] = 1
+                dev = next(self.model.parameters()).device
+                out = self.model(input_ids=ids.to(dev), attention_mask=mask.to(dev)).logits.cpu()
+                for r, (di, wi, lo, hi) in enumerate(batch):
+                    win_logits[(di, wi)] = out[r, 1: 1 + hi - lo].float()
+        results = []
+        for di, (enc, words, wins) in enumerate(encs):
+            n = len(enc.input_ids)
+            merged = torch.zeros((n, n_labels))
+            best = best_window(n, wins)
+            for i in range(n):
+                lo = wins[best[i]][0]
+                merged[i] = win_logits[(di, best[i])][i - lo]
+            results.append((enc, merged, words))
+        return results
+
+    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        out = []
+        for enc, logits, words in self.logits_for(texts, progress=progress):
+            pred = logits.argmax(-1).tolist() if len(enc.input_ids) else []
+            if self.mode == "all":
+                tags = [self.id2label[p] for p in pred]
+                out.append(group_simple(tags, enc.offsets))
+            else:
+                wtags = [self.id2label[pred[f]] if f >= 0 else "O" for f in enc.first_subword]
+                out.append([(words[i][0], words[j][1], lab) for i, j, lab in tags_to_token_spans(wtags)])
+        return out
+
+
+def crf_features(words: Sequence[str], i: int, window: int = 2) -> dict[str, object]:
+    """Hand features of word i for the CRF baseline (no gazetteers, no external resources)."""
+    w = words[i]
+    f: dict[str, object] = {
+        "bias": 1.0, "lower": w.lower(), "suf3": w[-3:].lower(), "suf2": w[-2:].lower(), "pre3": w[:3].lower(),
+        "is_title": w.istitle(), "is_upper": w.isupper(), "is_digit": w.isdigit(),
+        "has_digit": any(c.isdigit() for c in w), "has_hyphen": "-" in w, "len": min(len(w), 12),
+        "shape": "".join("X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c for c in w)[:8],
+    }
+    for k in range(1, window + 1):
+        for sign, j in (("-", i - k), ("+", i + k)):
+            if 0 <= j < len(words):
+                v = words[j]
+                f[f"{sign}{k}:lower"] = v.lower()
+                f[f"{sign}{k}:is_title"] = v.istitle()
+                f[f"{sign}{k}:suf3"] = v[-3:].lower()
+            else:
+                f[f"{sign}{k}:pad"] = True
+    return f
+
+
+def sentence_words(text: str) -> list[list[tuple[int, int]]]:
+    toks = tokenize(text)
+    out = []
+    for lo, hi in sentence_ranges(text):
+        out.append([t for t in toks if lo <= t[0] and t[1] <= hi])
+    return [s for s in out if s]
+
+
+class CrfPredictor:
+    def __init__(self, tagger, window: int = 2):
+        self.tagger = tagger
+        self.window = window
+
+    @classmethod
+    def load(cls, run_dir: Path) -> "CrfPredictor":
+        import pycrfsuite
+
+        info = json.loads((Path(run_dir) / "casus_run.json").read_text())
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(Path(run_dir) / "model" / "model.crfsuite"))
+        return cls(tagger, window=info.get("window", 2))
+
+    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        out = []
+        for text in texts:
+            spans: list[SpanT] = []
+            for sent in sentence_words(text):
+                words = [text[a:b] for a, b in sent]
+                tags = self.tagger.tag([crf_features(words, i, self.window) for i in range(len(words))])
+                spans += [(sent[i][0], sent[j][1], lab) for i, j, lab in tags_to_token_spans(tags)]
+            out.append(spans)
+        return out
+
+
+def load_predictor(run_dir: Path | str):
+    run_dir = Path(run_dir)
+    info_path = run_dir / "casus_run.json"
+    if not info_path.is_file():
+        raise StoreError(f"{run_dir}: not a casus run folder (no casus_run.json)")
+    kind = json.loads(info_path.read_text()).get("kind")
+    return CrfPredictor.load(run_dir) if kind == "crf" else TransformerPredictor.load(run_dir)

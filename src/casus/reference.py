@@ -1,0 +1,48 @@
+"""Reference results of ``casus reproduce``: ``eval/<recipe>/metrics.json`` and a comparison table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .store import atomic_write
+
+
+def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | None = None) -> str:
+    labels: list[str] = []
+    for r in results:
+        for lab in r["metrics"]["test"]["strict"]["per_label"]:
+            if lab not in labels:
+                labels.append(lab)
+    head = "| recipe | test strict micro F1 [95% CI] | macro F1 | partial F1 | " + " | ".join(labels) + " | train s |"
+    lines = [head, "|" + "---|" * (5 + len(labels))]
+    for r in results:
+        m = r["metrics"]["test"]
+        ci = m["ci95"].get("strict_micro_f1", [float("nan")] * 2)
+        per = " | ".join(f"{m['strict']['per_label'][lab]['f1']:.3f}" for lab in labels)
+        lines.append(f"| {r['metrics']['recipe']} | {m['strict']['micro']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] | "
+                     f"{m['strict']['macro_f1']:.3f} | {m['partial']['micro']['f1']:.3f} | {per} | "
+                     f"{r['info']['wall_seconds']:.0f} |")
+    if wall_seconds is not None:
+        lines += ["", f"Whole `casus reproduce` wall time: {wall_seconds:.0f} s."]
+    return "\n".join(lines) + "\n"
+
+
+def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds: float | None = None) -> str:
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        name = r["metrics"]["recipe"]
+        d = eval_dir / name
+        d.mkdir(parents=True, exist_ok=True)
+        atomic_write(d / "metrics.json", json.dumps(r["metrics"], indent=2, sort_keys=True) + "\n")
+        info = dict(r["info"])
+        atomic_write(d / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
+        shutil.copyfile(Path(r["out"]) / "config.yaml", d / "config.yaml")
+        pred_dir = d / "predictions"
+        pred_dir.mkdir(exist_ok=True)
+        shutil.copyfile(Path(r["out"]) / "predictions" / "test.jsonl", pred_dir / "test.jsonl")
+    md = comparison_markdown(results, wall_seconds)
+    atomic_write(eval_dir / "comparison.md", "# Reference results (test split)\n\n" + md)
+    return md

