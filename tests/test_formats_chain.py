@@ -48,3 +48,24 @@ def test_chain_from_plain_doccano_fixture(tmp_path):
     assert [keys(a) for a in back] == [keys(a) for a in a3]
     rec = json.loads(last.read_text(encoding="utf-8").splitlines()[0])
     assert rec["entities"][0]["start_offset"] == 5  # UTF-16 again at the end of the chain
+
+
+def test_odd_but_representable_sets_survive_every_lossless_format(tmp_path):
+    """Orphan TRIGGER span, attributes on a trigger span, attributes unknown to the schema, an event id
+    different from its trigger id, a span at offset 0 and one ending at the end of the text."""
+    from casus.model import AnnotationSet, Argument, Document, Event, Span
+
+    doc = Document("odd-1", "😀Gunmen struck\r\nGao 💥 blast", metadata={"title": "t"})
+    aset = AnnotationSet(
+        doc,
+        (Span("g", 0, 7, "ACTOR", {"flag": True, "note": "x"}), Span("s", 8, 14, "TRIGGER", {"odd": 3}),
+         Span("l", 16, 19, "LOCATION"), Span("b", 22, 27, "TRIGGER")),
+        (Event("ev", "ATTACK", "s", "shooting", (Argument("attacker", "g"), Argument("place", "l")),
+               {"modality": "hypothetical", "extra": "y"}),),
+        annotator="bob", provenance={"source": "test"})
+    doccano.write([aset], tmp_path / "a.jsonl", SCHEMA)
+    assert doccano.read(tmp_path / "a.jsonl", SCHEMA) == [aset]
+    labelstudio.write([aset], tmp_path / "a.json", SCHEMA)
+    assert labelstudio.read(tmp_path / "a.json", SCHEMA) == [aset]
+    brat.write([aset], tmp_path / "brat", SCHEMA)
+    assert brat.read(tmp_path / "brat", SCHEMA) == [aset]

@@ -39,6 +39,7 @@ class BuildResult:
     window_sizes: dict[str, int]
     unrepresentable: int
     placed: list[str] = field(default_factory=list)
+    manifest_created: bool = False
     label_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -204,7 +205,7 @@ def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = Tru
     asets = [repo.annotation(d) for d in iterator]
     manifest = load_manifest(repo, asets)
     placed = list(manifest.added)
-    if placed and write_manifest:
+    if (placed or manifest.created) and write_manifest:
         atomic_write(repo.splits_path, manifest.to_json())
     where = manifest.split_of()
     fp = fingerprint(repo, asets, manifest, scheme)
@@ -244,7 +245,7 @@ def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = Tru
             sizes[config][split] = len(data)
             nbytes.setdefault(config, {})[split] = int(ds.data.nbytes)
     result = BuildResult(out=out, fingerprint=fp, split_sizes=sizes["documents"], window_sizes=sizes["windows"],
-                         unrepresentable=bad, placed=placed, label_counts=label_counts, num_bytes=nbytes)
+                         unrepresentable=bad, placed=placed, manifest_created=manifest.created, label_counts=label_counts, num_bytes=nbytes)
     from .card import dataset_card
 
     atomic_write(out / "README.md", dataset_card(repo, schema, scheme, result))

@@ -41,6 +41,7 @@ class Manifest:
     ratios: dict[str, float]
     splits: dict[str, list[str]]
     added: list[str] = field(default_factory=list)  # ids placed by the last `place_missing` call
+    created: bool = False  # True when this manifest was made fresh (no manifest on disk)
 
     def split_of(self) -> dict[str, str]:
         where: dict[str, str] = {}
@@ -83,8 +84,9 @@ def create(asets: list[AnnotationSet], seed: int = 13, ratios: dict[str, float] 
     to the split furthest below its share; strata are processed in sorted order."""
     ratios = dict(ratios or DEFAULT_RATIOS)
     m = Manifest(seed=seed, ratios=ratios, splits={k: [] for k in SPLITS})
-    m.added = []
     _place(m, sorted(asets, key=lambda a: a.doc_id), fresh=True)
+    m.added = []
+    m.created = True
     return m
 
 
@@ -106,7 +108,8 @@ def _place(m: Manifest, asets: list[AnnotationSet], fresh: bool) -> None:
             n_total = sum(total.values()) + 1
 
             def deficit(s: str) -> tuple[float, float, str]:
-                return (m.ratios[s] * n_local - local[s], m.ratios[s] * n_total - total[s], s)
+                # global quota first (small strata would otherwise all land in train), then the stratum's
+                return (m.ratios[s] * n_total - total[s], m.ratios[s] * n_local - local[s], s)
 
             best = max(SPLITS, key=deficit)
             m.splits[best].append(a.doc_id)

@@ -24,6 +24,8 @@ def build(
         repo = open_repo(root)
         if fmt == "hf":
             res = build_dataset(repo, out, scheme=scheme, progress=True)
+            if res.manifest_created:
+                console.print("created the split manifest annotations/splits.json (seeded, stratified)", style="yellow")
             for d in res.placed:
                 console.print(f"placed new document {d} in the split manifest (annotations/splits.json)", style="yellow")
             console.print(f"dataset written to {out}: documents {res.split_sizes}, windows {res.window_sizes}")

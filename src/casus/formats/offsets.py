@@ -319,9 +319,3 @@ def fresh_id(used: set[str], prefix: str = "_") -> str:
     ident = f"{prefix}{k}"
     used.add(ident)
     return ident
-
-
-def span_keys(aset: AnnotationSet) -> list[tuple[int, int, str]]:
-    """(start, end, label) of every span, sorted: what every format must carry unchanged."""
-    return sorted(s.key for s in aset.spans)
-

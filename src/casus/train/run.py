@@ -10,6 +10,7 @@ strict/partial micro/macro/per label, seqeval, bootstrap CIs), ``predictions/{de
 from __future__ import annotations
 
 import json
+import os
 import platform
 import random
 import subprocess
@@ -122,6 +123,8 @@ def write_predictions(path: Path, rows: list[dict], preds: dict[str, list]) -> N
 def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool = False,
                progress: bool = True, stop_after_epoch: int | None = None) -> dict[str, Any]:
     t0 = time.time()
+    if stop_after_epoch is None and os.environ.get("CASUS_KILL_AFTER_EPOCH"):
+        stop_after_epoch = int(os.environ["CASUS_KILL_AFTER_EPOCH"])  # tests: die hard after that checkpoint
     out = Path(out) if out else output_dir(recipe)
     if not out.is_absolute():
         out = repo.root / out
