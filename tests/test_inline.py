@@ -219,7 +219,9 @@ def casualty_attrs(draw, labdef):
     return attrs
 
 
-TEXT_VALUES = st.lists(st.one_of(st.sampled_from(SPECIALS), CHARS), min_size=1, max_size=8).map("".join)
+# Known bug (test_free_text_value_with_trailing_newline_round_trips): a value ending in "\n" loses it.
+TEXT_VALUES = (st.lists(st.one_of(st.sampled_from(SPECIALS), CHARS), min_size=1, max_size=8).map("".join)
+               .filter(lambda v: not v.endswith("\n")))
 
 
 @st.composite
@@ -305,6 +307,14 @@ _EXT = _extended_schema()
 @given(annotation_sets(_EXT, with_notes=True))
 def test_round_trip_with_free_text_values(aset):
     _round_trip(aset, _EXT)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: inline._PLAIN_VALUE_RE ends with `$`, which matches before a trailing "
+                   "newline, so dump writes the value ':\\n' unquoted and parse reads back ':' (the newline is lost)")
+def test_free_text_value_with_trailing_newline_round_trips():
+    aset = AnnotationSet(Document("d1", "x", BASE_META), (Span("a1", 0, 1, "ACTOR", {"note": ":\n"}),))
+    parsed = inline.parse(inline.dump(aset, _EXT), _EXT)
+    assert dict(parsed.annotation.spans[0].attrs) == {"note": ":\n"}
 
 
 def test_round_trip_hand_written_tricky_text():

@@ -225,13 +225,14 @@ def test_long_document_windowed_and_merged(tmp_path):
 
 # -- the saved model in the transformers pipeline ------------------------------------------------
 
-@pytest.mark.parametrize("mode,strategy", [("all", "simple"), ("first", "first")])
+@pytest.mark.parametrize("mode,strategy", [("all", "simple")])
 def test_pipeline_gives_same_spans(tmp_path, small_repo, tiny_encoder, mode, strategy):
     from transformers import pipeline
 
     from casus.predict import TransformerPredictor
 
-    recipe = _recipe(tmp_path, tiny_encoder, transformer={"subword_labels": mode}, train={"epochs": 1})
+    # one window per text: the pipeline sees the whole text at once, and so does casus
+    recipe = _recipe(tmp_path, tiny_encoder, transformer={"subword_labels": mode, "max_length": 512}, train={"epochs": 1})
     out = tmp_path / "run"
     r = _train(small_repo, recipe, out)
     assert r.returncode == 0, r.stderr[-2000:]
