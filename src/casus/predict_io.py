@@ -51,12 +51,12 @@ def to_annotation(doc_id: str, text: str, spans: Sequence[tuple[int, int, str]],
 
 
 def write_outputs(out: Path, items: Sequence[tuple[str, str]], preds: Sequence[Sequence[tuple[int, int, str]]],
-                  fmt: str = "casus") -> int:
+                  fmt: str = "casus", schema: Any = None) -> int:
     asets = [to_annotation(d, t, p) for (d, t), p in zip(items, preds)]
     if fmt == "doccano":
         from .formats import doccano
 
-        doccano.write(asets, out, None)
+        doccano.write(asets, out, schema)
     elif fmt == "casus":
         recs = []
         for a in asets:

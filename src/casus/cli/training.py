@@ -62,6 +62,7 @@ def predict(
     """Turn documents into character spans with a trained run."""
     from ..predict import load_predictor
     from ..predict_io import gather_inputs, write_outputs
+    from ..schema import load_schema
 
     with handled():
         predictor = load_predictor(run)
@@ -71,7 +72,8 @@ def predict(
             repo = None
         items = gather_inputs(docs, repo)
         preds = predictor.predict([t for _, t in items], progress=True)
-        n = write_outputs(out, items, preds, fmt)
+        schema = repo.schema if repo is not None else load_schema(run / "schema.yaml")
+        n = write_outputs(out, items, preds, fmt, schema)
     console.print(f"{n} document(s) -> {out}")
 
 

@@ -151,6 +151,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
         train_docs = [r for r in train_docs if r["doc_id"] in keep]
         train_windows = [r for r in train_windows if r["doc_id"] in keep]
     atomic_write(out / "config.yaml", resolved_yaml(recipe))
+    atomic_write(out / "schema.yaml", (repo.annotations_dir / "schema.yaml").read_text(encoding="utf-8"))
     dev_rows, test_rows = rows["documents"]["dev"], rows["documents"]["test"]
 
     if recipe.kind == "transformer":
