@@ -174,8 +174,6 @@ def test_add_missing_file(tmp_repo, tmp_path):
     assert result.exit_code == 1 and "nope.casus.txt" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: model.ID_RE ends with `$`, which also matches before a trailing newline, "
-                   "so a header `id: \"d4\\n\"` is accepted and add writes corpus/'d4\\n.txt'")
 def test_add_refuses_id_with_trailing_newline(tmp_repo, tmp_path):
     f = tmp_path / "nl.casus.txt"
     f.write_text(INLINE_HEADER.replace("id: {id}", 'id: "d4\\n"') + "[Gunmen](ACTOR #a1) came.\n", encoding="utf-8")
@@ -185,8 +183,6 @@ def test_add_refuses_id_with_trailing_newline(tmp_repo, tmp_path):
     assert repo_files(tmp_repo) == before
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `casus add --annotator` is not checked; a name with '/' or '..' "
-                   "writes outside annotations/passes/")
 def test_add_refuses_annotator_name_with_path(tmp_repo, tmp_path):
     result = run_cli(["add", "--annotator", "../../escaped", str(contrib(tmp_path))], tmp_repo)
     assert not (tmp_repo / "escaped").exists()
@@ -247,8 +243,6 @@ def test_add_failing_replace_keeps_old_annotation(tmp_repo, tmp_path, monkeypatc
     assert all_files(tmp_repo) == before  # also: no .tmp files left behind
 
 
-@pytest.mark.xfail(strict=True, reason="bug: add is documented 'all or nothing', but an I/O failure while writing the "
-                   "second of several files leaves the first one written (and the OSError escapes uncaught)")
 def test_add_io_failure_midway_across_files_writes_nothing(tmp_repo, tmp_path, monkeypatch):
     a, b = contrib(tmp_path, "art-1"), contrib(tmp_path, "art-2")
     before = all_files(tmp_repo)

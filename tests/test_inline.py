@@ -154,8 +154,6 @@ def test_all_markup_errors_are_reported_together():
                                            ("unknown-label", L + 2, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a trailing `key=` with no value at the end of an annotation is "
-                   "silently dropped by inline.parse (k_pending is never reported), e.g. `attacker=` loses the argument")
 def test_trailing_key_without_value_is_an_error():
     raw = HEADER + "[Gunmen](ACTOR #a1) [attacked](ATTACK:shooting #e1 attacker=) them\n"
     _parse_errors(raw)
@@ -309,8 +307,6 @@ def test_round_trip_with_free_text_values(aset):
     _round_trip(aset, _EXT)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: inline._PLAIN_VALUE_RE ends with `$`, which matches before a trailing "
-                   "newline, so dump writes the value ':\\n' unquoted and parse reads back ':' (the newline is lost)")
 def test_free_text_value_with_trailing_newline_round_trips():
     aset = AnnotationSet(Document("d1", "x", BASE_META), (Span("a1", 0, 1, "ACTOR", {"note": ":\n"}),))
     parsed = inline.parse(inline.dump(aset, _EXT), _EXT)

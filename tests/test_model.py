@@ -105,8 +105,6 @@ def test_document_checks():
     assert d.sha256 == text_sha256("é💥") == __import__("hashlib").sha256("é💥".encode("utf-8")).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: model.ID_RE uses `$`, which matches before a trailing newline, so "
-                   "ids like 'd1\\n' are accepted (and become file names)")
 @pytest.mark.parametrize("make", [lambda: Document("d1\n", "x"), lambda: Span("a1\n", 0, 1, "ACTOR")])
 def test_ids_with_trailing_newline_are_rejected(make):
     with pytest.raises(ModelError):

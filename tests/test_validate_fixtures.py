@@ -143,8 +143,6 @@ def test_broken_json_reports_line_and_column(tmp_repo):
     assert "fix-001.json:7:5: error malformed-json: Expecting ',' delimiter" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: json_locator reports the line of the FIRST object with a duplicated "
-                   "id, not the line of the duplicate (casus/validate.py, json_locator)")
 @pytest.mark.parametrize("name,line", [("duplicate_id.json", 12), ("duplicate_event_id.json", 16)])
 def test_duplicate_id_points_at_the_repeat(tmp_repo, name, line):
     _install(tmp_repo, INVALID_DIR / name)

@@ -143,8 +143,6 @@ def test_validate_inline_file(tmp_repo, tmp_path):
     assert (p["code"], p["id"], p["line"], p["column"]) == ("unknown-label", "a1", 11, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: validate_repo reads *.casus.txt with Path.read_text (universal newlines), "
-                   "so CRLF is silently turned into LF and `casus validate` passes a file `casus add` rejects")
 def test_validate_inline_file_reports_crlf_like_add(tmp_repo, tmp_path):
     f = tmp_path / "crlf.casus.txt"
     f.write_bytes((INLINE_HEADER.format(id="d1") + "[Gunmen](ACTOR #a1) came.\r\nNext.\n").encode("utf-8"))
@@ -155,8 +153,6 @@ def test_validate_inline_file_reports_crlf_like_add(tmp_repo, tmp_path):
     assert "carriage-return" in [p["code"] for p in report["problems"]]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: validate_repo reads *.casus.txt with Path.read_text(encoding='utf-8') "
-                   "without catching UnicodeDecodeError: non-UTF-8 input crashes `casus validate`")
 def test_validate_non_utf8_inline_file_is_a_problem_not_a_crash(tmp_repo, tmp_path):
     f = tmp_path / "latin1.casus.txt"
     f.write_bytes(INLINE_HEADER.format(id="d1").encode("utf-8") + b"Caf\xe9 attacked.\n")

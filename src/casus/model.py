@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from .errors import ModelError
 
-ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+ID_RE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 
 def text_sha256(text: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import ConflictError, StoreError, ValidationFailed
-from .model import AnnotationSet, Document, annotation_from_dict
+from .model import ID_RE, AnnotationSet, Document, annotation_from_dict
 from .schema import Schema, load_schema
 from .validate import check_annotation, check_metadata, json_locator, parse_json, read_text_file
 
@@ -44,6 +44,52 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class WriteBatch:
+    """Several files written all or nothing: every temporary file is written and synced first, then all are
+    renamed into place; if anything fails, the temporaries are removed and replaced files get their old bytes
+    back, so an interrupted batch leaves the store as it was."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Path, bytes]] = []
+
+    def add(self, path: Path, data: str | bytes) -> None:
+        self.items.append((path, data.encode("utf-8") if isinstance(data, str) else data))
+
+    def commit(self) -> None:
+        temps: list[tuple[str, Path]] = []
+        try:
+            for path, raw in self.items:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                temps.append((tmp, path))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(raw)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except BaseException:
+            for tmp, _ in temps:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            raise
+        done: list[tuple[Path, bytes | None]] = []
+        try:
+            for tmp, path in temps:
+                old = path.read_bytes() if path.exists() else None
+                os.replace(tmp, path)
+                done.append((path, old))
+        except BaseException:
+            for tmp, _ in temps:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            for path, old in reversed(done):
+                if old is None:
+                    path.unlink()
+                else:
+                    with open(path, "wb") as fh:
+                        fh.write(old)
+            raise
 
 
 def dumps_annotation(aset: AnnotationSet) -> str:
@@ -193,20 +239,35 @@ class Repo:
                 raise ConflictError(f"{tp}: a different text already exists under id {doc.id!r}; "
                                     "nothing was written — choose a new id, or edit the corpus text deliberately")
 
-    def write_document(self, doc: Document) -> None:
+    def stage_document(self, doc: Document, batch: WriteBatch) -> None:
+        """Check a document (id clash, metadata) and add its text and metadata files to ``batch``."""
         self.check_clash(doc)
         problems = check_metadata({**dict(doc.metadata), "sha256": doc.sha256}, doc.text, str(self.meta_path(doc.id)))
         if [p for p in problems if p.severity == "error"]:
             raise ValidationFailed(problems)
         if not self.text_path(doc.id).is_file():
-            atomic_write(self.text_path(doc.id), doc.text)
-        atomic_write(self.meta_path(doc.id), dumps_meta(doc))
+            batch.add(self.text_path(doc.id), doc.text)
+        batch.add(self.meta_path(doc.id), dumps_meta(doc))
 
-    def write_annotation(self, aset: AnnotationSet, annotator: str = GOLD) -> Path:
+    def stage_annotation(self, aset: AnnotationSet, batch: WriteBatch, annotator: str = GOLD) -> Path:
+        """Validate an annotation and add its file to ``batch``; returns the target path."""
+        if annotator != GOLD and not ID_RE.match(annotator):
+            raise StoreError(f"annotator name {annotator!r} must be letters, digits, _ . - (it names a folder)")
         path = self.annotation_path(aset.doc_id, annotator)
         data = json.loads(dumps_annotation(aset))
         problems = check_annotation(data, aset.text, self.schema, str(path), expected_doc_id=aset.doc_id)
         if [p for p in problems if p.severity == "error"]:
             raise ValidationFailed(problems)
-        atomic_write(path, dumps_annotation(aset))
+        batch.add(path, dumps_annotation(aset))
+        return path
+
+    def write_document(self, doc: Document) -> None:
+        batch = WriteBatch()
+        self.stage_document(doc, batch)
+        batch.commit()
+
+    def write_annotation(self, aset: AnnotationSet, annotator: str = GOLD) -> Path:
+        batch = WriteBatch()
+        path = self.stage_annotation(aset, batch, annotator)
+        batch.commit()
         return path

@@ -29,10 +29,10 @@ DOC_KINDS = ("report_of_public_event", "composite", "imported")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Locator: (kind, id) -> (line, column) or None; kind is "span" or "event".
-Locator = Callable[[str, str], "tuple[int, int | None] | None"]
+Locator = Callable[..., "tuple[int, int | None] | None"]
 
 
-def _no_locator(kind: str, ident: str) -> None:
+def _no_locator(kind: str, ident: str, nth: int = 0) -> None:
     return None
 
 
@@ -43,9 +43,9 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, code: str, message: str, hint: str = "", *, kind: str | None = None, obj_id: str | None = None,
-            line: int | None = None, column: int | None = None, severity: str = "error") -> None:
+            line: int | None = None, column: int | None = None, severity: str = "error", nth: int = 0) -> None:
         if line is None and kind and obj_id:
-            loc = self.locate(kind, obj_id)
+            loc = self.locate(kind, obj_id, nth) if nth else self.locate(kind, obj_id)
             if loc:
                 line, column = loc
         self.problems.append(Problem(file=self.file, message=message, hint=hint, code=code, severity=severity,
@@ -136,6 +136,7 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
         events = []
 
     span_label: dict[str, str] = {}
+    dup_seen: dict[tuple[str, str], int] = {}
     good: list[tuple[int, int, str]] = []
     for i, s in enumerate(spans):
         if not isinstance(s, dict):
@@ -147,8 +148,9 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
             c.add("bad-span-id", f"span id {sid!r} is missing or invalid", "use letters, digits, _ . -",
                   obj_id=sid_str)
         elif sid in span_label:
+            dup_seen[("span", sid)] = dup_seen.get(("span", sid), 0) + 1
             c.add("duplicate-span-id", f"span id {sid!r} is used more than once", "give every span its own id",
-                  kind="span", obj_id=sid)
+                  kind="span", obj_id=sid, nth=dup_seen[("span", sid)])
             sid = None
         for k in sorted(set(s) - SPAN_KEYS):
             c.add("unknown-key", f"unknown span key {k!r}", f"allowed: {', '.join(sorted(SPAN_KEYS))}",
@@ -219,8 +221,9 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
         if not isinstance(eid, str) or not ID_RE.match(eid):
             c.add("bad-event-id", f"event id {eid!r} is missing or invalid", "use letters, digits, _ . -", obj_id=eid_str)
         elif eid in event_ids:
+            dup_seen[("event", eid)] = dup_seen.get(("event", eid), 0) + 1
             c.add("duplicate-event-id", f"event id {eid!r} is used more than once", "give every event its own id",
-                  kind="event", obj_id=eid)
+                  kind="event", obj_id=eid, nth=dup_seen[("event", eid)])
         else:
             event_ids.add(eid)
         for k in sorted(set(e) - EVENT_KEYS):
@@ -259,6 +262,10 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
                       kind="event", obj_id=eid_str)
                 continue
             role, target = a["role"], a["span"]
+            if not isinstance(role, str) or not isinstance(target, str):
+                c.add("arg-shape", f"argument role and span must be strings, got {role!r} / {target!r}",
+                      "write {\"role\": \"attacker\", \"span\": \"a1\"}", kind="event", obj_id=eid_str)
+                continue
             if (role, target) in seen_args:
                 c.add("duplicate-arg", f"argument {role}={target} appears twice", "remove the repeat",
                       kind="event", obj_id=eid_str)
@@ -301,13 +308,16 @@ def json_locator(raw: str) -> Locator:
     spans_at = raw.find('"spans"')
     events_at = raw.find('"events"')
 
-    def locate(kind: str, ident: str) -> tuple[int, int | None] | None:
+    def locate(kind: str, ident: str, nth: int = 0) -> tuple[int, int | None] | None:
         start = events_at if kind == "event" else spans_at
         if start < 0:
             return None
-        m = re.compile(r'"id"\s*:\s*' + re.escape(json.dumps(ident))).search(raw, start)
-        if not m:
+        end = events_at if kind == "span" and events_at > spans_at else len(raw)
+        pat = re.compile(r'"id"\s*:\s*' + re.escape(json.dumps(ident)))
+        found = list(pat.finditer(raw, start, end))
+        if len(found) <= nth:
             return None
+        m = found[nth]
         line = raw.count("\n", 0, m.start()) + 1
         col = m.start() - (raw.rfind("\n", 0, m.start()) + 1) + 1
         return line, col
@@ -321,6 +331,9 @@ def parse_json(raw: str, file: str) -> tuple[Any, list[Problem]]:
     except json.JSONDecodeError as exc:
         return None, [Problem(file=file, code="malformed-json", message=exc.msg, line=exc.lineno, column=exc.colno,
                               hint="fix the JSON syntax at this place")]
+    except (RecursionError, ValueError) as exc:  # absurd nesting depth or integer size
+        return None, [Problem(file=file, code="malformed-json", message=f"unreadable JSON: {exc}", line=1,
+                              hint="this is not an annotation file casus can read; rewrite it")]
 
 
 def check_metadata(meta: Any, text: str | None, file: str) -> list[Problem]:
@@ -459,8 +472,12 @@ def validate_repo(repo: Any, paths: list[Path] | None = None) -> tuple[list[Prob
             from .errors import InlineSyntaxError
 
             checked += 1
+            raw_inline, more = read_text_file(t)
+            if raw_inline is None:
+                problems += more
+                continue
             try:
-                inline.parse(t.read_text(encoding="utf-8"), repo.schema, str(t))
+                inline.parse(raw_inline, repo.schema, str(t))
             except InlineSyntaxError as exc:
                 problems += exc.problems
             continue

@@ -10,10 +10,11 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from ..errors import ConflictError, InlineSyntaxError, Problem, ValidationFailed
+from ..errors import ConflictError, InlineSyntaxError, Problem, StoreError, ValidationFailed
 from ..formats import inline
+from ..model import ID_RE
 from ..stats import corpus_stats
-from ..store import GOLD
+from ..store import GOLD, WriteBatch
 from ..validate import validate_repo
 from ._app import RootOption, app, console, err_console, handled, open_repo, print_problems
 
@@ -84,6 +85,8 @@ def add(
     """Validate contributed files and write them into corpus/ and annotations/ (all or nothing)."""
     with handled():
         repo = open_repo(root)
+        if annotator is not None and (annotator == GOLD or not ID_RE.match(annotator)):
+            raise StoreError(f"--annotator {annotator!r}: use letters, digits, _ . - (not 'gold'); it names a folder")
         parsed = []
         problems: list[Problem] = []
         for f in files:
@@ -123,11 +126,19 @@ def add(
         if dry_run:
             console.print(f"{len(parsed)} file(s) valid; nothing written (--dry-run).", style="green")
             return
+        batch = WriteBatch()
+        done = []
         for p in parsed:
             aset = p.annotation.with_(annotator=annotator or GOLD)
-            repo.write_document(p.document)
-            path = repo.write_annotation(aset, annotator or GOLD)
-            console.print(f"added {p.document.id}: {len(aset.spans)} spans, {len(aset.events)} events -> {path.relative_to(repo.root)}")
+            if annotator is None or not repo.has_document(p.document.id):
+                repo.stage_document(p.document, batch)  # a pass never rewrites an existing document's metadata
+            done.append((aset, repo.stage_annotation(aset, batch, annotator or GOLD)))
+        try:
+            batch.commit()
+        except OSError as exc:
+            raise StoreError(f"writing failed ({exc}); nothing was written") from exc
+        for aset, path in done:
+            console.print(f"added {aset.doc_id}: {len(aset.spans)} spans, {len(aset.events)} events -> {path.relative_to(repo.root)}")
 
 
 @app.command()

@@ -30,7 +30,7 @@ from ..validate import check_annotation, check_metadata
 
 AUTO_PREFIX = "_"
 _TOKEN_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
-_PLAIN_VALUE_RE = re.compile(r"^[^\s\"()\[\]\\,=]+$")
+_PLAIN_VALUE_RE = re.compile(r"\A[^\s\"()\[\]\\,=]+\Z")
 
 
 @dataclass
@@ -54,7 +54,10 @@ def _value(raw: str, quoted: bool) -> Any:
     if quoted:
         return raw.replace('\\"', '"').replace("\\\\", "\\")
     if re.fullmatch(r"-?\d+", raw):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:  # more digits than Python converts: keep the text, the validator reports it
+            return raw
     if raw in ("true", "false"):
         return raw == "true"
     return raw
@@ -81,7 +84,7 @@ def _split_header(raw: str, file: str) -> tuple[dict[str, Any], str, int, list[P
     body_line = header.count("\n") + 3
     try:
         meta = yaml.load(header, Loader=yaml.BaseLoader) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(file=file, code="bad-header", message=f"the header is not valid YAML: {getattr(exc, 'problem', exc)}",
                                 line=(mark.line + 2) if mark else 2, column=(mark.column + 1) if mark else None,
@@ -270,6 +273,11 @@ def parse(raw: str, schema: Schema, file: str = "<inline>") -> ParsedInline:
                 problems.append(Problem(file=file, code="bad-token", line=mk.ann_line, column=mk.ann_col,
                                         message=f"cannot read {tok!r} in ({mk.annotation})",
                                         hint="use #id or key=value; quote values with spaces"))
+        if k_pending is not None:
+            bad = True
+            problems.append(Problem(file=file, code="missing-value", line=mk.ann_line, column=mk.ann_col,
+                                    message=f"{k_pending}= has no value in ({mk.annotation})",
+                                    hint=f"write {k_pending}=<value> or remove it"))
         if bad:
             continue
         if ident is None:
@@ -306,7 +314,7 @@ def parse(raw: str, schema: Schema, file: str = "<inline>") -> ParsedInline:
     doc_id = meta.get("id")
     data = {"doc_id": doc_id, "text_sha256": text_sha256(text), "annotator": meta.get("annotator", "gold"),
             "spans": spans, "events": events}
-    problems += check_annotation(data, text, schema, file, lambda k, i: where.get((k, i)))
+    problems += check_annotation(data, text, schema, file, lambda k, i, *_: where.get((k, i)))
     doc_meta = {k: v for k, v in meta.items() if k not in ("id", "annotator")}
     doc_meta["sha256"] = text_sha256(text)
     problems += [Problem(file=p.file, code=p.code, message=p.message, hint=p.hint, line=p.line or 2, column=p.column,

@@ -1,0 +1,551 @@
+"""Annotation-tool interop: import, export and model-assisted pre-annotation.
+
+Formats (converters in :mod:`casus.formats`): ``doccano`` (JSONL), ``labelstudio`` (JSON task list),
+``brat`` (a folder of ``.txt`` + ``.ann``), ``conll`` (BIO, lossy) and ``inline`` (``*.casus.txt``).
+
+**Import** (:func:`plan_import` + :func:`apply_import`, or :func:`import_file`) is all or nothing: every
+document of the source is read, converted to LF (``newline="lf"``, the default; offsets move with the
+text), given an id, checked against the corpus (a different text under an existing id is refused) and
+validated against the schema; only when *every* document passes is anything written.
+
+Document ids: the id the source carries (doccano ``doc_id`` / ``meta.doc_id`` / ``id``; Label Studio
+``data.doc_id`` / task ``id``; the brat file name; the CoNLL ``-DOCSTART-`` id; the inline header ``id``).
+A document with none gets the id of the corpus document with the same text if there is one, else the
+stable ``doc-`` + the first 12 hex digits of the sha256 of its (LF) text.
+
+Metadata of a *new* corpus document: what the source carries (casus exports carry the full metadata),
+completed with defaults for the required keys it lacks: ``title``/``region``/``licence`` ``"unknown"``,
+``source`` the source file name, ``kind`` ``"imported"``, and ``date`` the import date (the validator
+needs a real YYYY-MM-DD date) — ``notes`` then says which values are defaults, and that the line endings
+were converted from CRLF to LF when they were. A document already in the corpus with the same text keeps
+its corpus files untouched; only the annotation is written.
+
+**Export** (:func:`export`) writes gold (or one annotator's pass), all documents or a selection
+(``--split`` from ``annotations/splits.json``, ``--docs``).
+
+**Pre-annotation** (:func:`preannotate`) runs a trained model and writes its spans for review in a tool:
+Label Studio *predictions* (``model_version`` = the run name) or doccano JSONL. After correction in the
+tool, ``casus import labelstudio FILE --annotator NAME`` (or ``casus import doccano FILE --annotator
+NAME``) brings them back as a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .errors import CasusError, ConflictError, FormatError, Problem, StoreError, ValidationFailed
+from .model import ID_RE, AnnotationSet, Document, Span, text_sha256
+from .store import GOLD, Repo, atomic_write, dumps_annotation
+from .validate import META_REQUIRED, check_annotation, check_metadata
+
+FORMATS = ("doccano", "labelstudio", "brat", "conll", "inline")
+EXPORT_FORMATS = FORMATS + ("labelstudio-config",)
+DEFAULT_META = {"title": "unknown", "region": "unknown", "licence": "unknown", "kind": "imported"}
+INLINE_SUFFIX = ".casus.txt"
+
+__all__ = ["FORMATS", "EXPORT_FORMATS", "read_format", "write_format", "hash_id", "ImportItem", "ImportPlan",
+           "plan_import", "apply_import", "import_file", "select", "export", "preannotate", "run_name"]
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()
+
+
+def hash_id(text: str) -> str:
+    """The stable id of a document that has none in its source: ``doc-`` + 12 hex digits of sha256."""
+    return "doc-" + text_sha256(text)[:12]
+
+
+def safe_name(name: str) -> str:
+    """An annotator name usable as a folder under annotations/passes/."""
+    s = re.sub(r"[^A-Za-z0-9_.\-]", "_", name).strip(".") or "annotator"
+    return s if ID_RE.match(s) else "a" + s
+
+
+def _check_fmt(fmt: str, allowed: Sequence[str]) -> None:
+    if fmt not in allowed:
+        raise CasusError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
+
+
+_UNEXPECTED = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, UnicodeError)
+
+
+# -- reading and writing any format ----------------------------------------------------------------
+
+
+def _read_inline(src: Path, schema: Any) -> list[AnnotationSet]:
+    from .errors import InlineSyntaxError
+    from .formats import inline
+
+    if src.is_dir():
+        files = sorted(src.glob(f"*{INLINE_SUFFIX}"))
+        if not files:
+            raise FormatError(f"{src}: no *{INLINE_SUFFIX} files in this folder")
+    elif src.is_file():
+        files = [src]
+    else:
+        raise FormatError(f"{src}: file not found")
+    out: list[AnnotationSet] = []
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            raw = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(file=str(f), code="not-utf8", message=f"not valid UTF-8 at byte {exc.start}",
+                                    hint="save the file as UTF-8"))
+            continue
+        try:
+            p = inline.parse(raw, schema, str(f))
+        except InlineSyntaxError as exc:
+            problems += exc.problems
+            continue
+        out.append(p.annotation)
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    return out
+
+
+def read_format(fmt: str, src: Path | str, schema: Any, *, source: str = "annotations", pick: str = "latest",
+                offsets: str = "utf16") -> list[AnnotationSet]:
+    """Read ``src`` in ``fmt`` with line endings as they are. Malformed input raises FormatError (or
+    ValidationFailed for inline markup) naming the file and the place; never another exception."""
+    from .formats import brat, conll, doccano, labelstudio
+
+    _check_fmt(fmt, FORMATS)
+    src = Path(src)
+    try:
+        if fmt == "doccano":
+            return doccano.read(src, schema, offsets=offsets)
+        if fmt == "labelstudio":
+            return labelstudio.read(src, schema, source=source, pick=pick, offsets=offsets)
+        if fmt == "brat":
+            if not src.exists():
+                raise FormatError(f"{src}: not found (brat input is a folder of .txt + .ann files, or one .ann)")
+            return brat.read(src, schema)
+        if fmt == "conll":
+            return conll.read(src, schema)
+        return _read_inline(src, schema)
+    except CasusError:
+        raise
+    except _UNEXPECTED as exc:  # a converter tripped over input it did not foresee: still no traceback
+        raise FormatError(f"{src}: cannot read as {fmt}: {type(exc).__name__}: {exc}") from exc
+
+
+def write_format(fmt: str, asets: Sequence[AnnotationSet], out: Path | str, schema: Any, *,
+                 offsets: str = "utf16", target: str = "annotations") -> None:
+    """Write ``asets`` in ``fmt``: a file (doccano, labelstudio, conll) or a folder (brat, inline)."""
+    from .formats import brat, conll, doccano, inline, labelstudio
+
+    _check_fmt(fmt, FORMATS)
+    out = Path(out)
+    if fmt == "doccano":
+        doccano.write(asets, out, schema, offsets=offsets)
+    elif fmt == "labelstudio":
+        labelstudio.write(asets, out, schema, offsets=offsets, target=target)
+    elif fmt == "brat":
+        brat.write(asets, out, schema)
+    elif fmt == "conll":
+        conll.write(asets, out, schema)
+    else:
+        texts = {a.doc_id: inline.dump(a, schema) for a in asets}  # all or nothing: dump every one first
+        out.mkdir(parents=True, exist_ok=True)
+        for doc_id, text in texts.items():
+            atomic_write(out / f"{doc_id}{INLINE_SUFFIX}", text)
+
+
+# -- which document ids came from the source -------------------------------------------------------
+
+
+def _stem(name: str, default: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", Path(name).stem) or default
+
+
+def _explicit_ids(fmt: str, src: Path) -> tuple[set[str] | None, str]:
+    """(ids the source names, file stem the converter uses for generated ids); None = every id is explicit."""
+    if fmt in ("brat", "inline"):
+        return None, ""
+    raw = src.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+    ids: set[str] = set()
+    if fmt == "conll":
+        for line in raw.split("\n"):
+            fields = line.strip().split("\t") if "\t" in line else line.split()
+            if fields and fields[0].strip() == "-DOCSTART-":
+                for f in fields[1:]:
+                    f = f.strip()
+                    if f and f != "-X-" and not re.match(r"^(?:O|[BIES]-\S+)$", f):
+                        ids.add(f)
+                        break
+        return ids, _stem(str(src), "doc")
+
+    def add(v: Any) -> None:
+        if v is not None and not isinstance(v, (dict, list)):
+            ids.add(str(v))
+
+    if fmt == "doccano":
+        recs: list[Any] = []
+        if raw.lstrip().startswith("["):
+            try:
+                recs = json.loads(raw)
+            except json.JSONDecodeError:
+                recs = []
+        else:
+            for line in raw.splitlines():
+                if line.strip():
+                    try:
+                        recs.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass
+        for r in recs if isinstance(recs, list) else []:
+            if isinstance(r, dict):
+                meta = r.get("meta") if isinstance(r.get("meta"), dict) else {}
+                for v in (r.get("doc_id"), meta.get("doc_id"), r.get("id")):
+                    if v is not None:
+                        add(v)
+                        break
+        return ids, _stem(str(src), "doc")
+    # labelstudio
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        data = []
+    for t in ([data] if isinstance(data, dict) else data if isinstance(data, list) else []):
+        if isinstance(t, dict) and isinstance(t.get("data"), dict):
+            add(t["data"].get("doc_id", t.get("id")))
+    return ids, _stem(str(src), "task")
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportItem:
+    aset: AnnotationSet          # final: LF text (unless newline="keep"), final id, target annotator
+    target: str                  # "gold" or a pass name
+    id_from_source: bool
+    crlf_converted: bool
+    new_document: bool           # False: the corpus already holds this exact text under this id
+    unchanged: bool = False      # the target annotation file already holds exactly this annotation
+
+
+@dataclass
+class ImportPlan:
+    fmt: str
+    src: Path
+    items: list[ImportItem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    tasks_without_annotation: int = 0
+
+
+def _meta_for(aset: AnnotationSet, src: Path, fmt: str, date: str, crlf: bool) -> dict[str, Any]:
+    meta = {k: v for k, v in aset.document.metadata.items() if k != "sha256"}
+    defaulted: list[str] = []
+    for k in META_REQUIRED:
+        if k == "sha256" or meta.get(k) not in (None, ""):
+            continue
+        if k == "source":
+            meta[k] = src.name
+        elif k == "date":
+            meta[k] = date
+        else:
+            meta[k] = DEFAULT_META[k]
+        defaulted.append(k)
+    meta.setdefault("kind", DEFAULT_META["kind"])
+    notes = []
+    if defaulted:
+        notes.append(f"imported from {src.name} ({fmt}) on {date}; defaults for {', '.join(defaulted)}"
+                     + (" (date = the import date, not the article's)" if "date" in defaulted else ""))
+    if crlf:
+        notes.append("line endings converted CRLF -> LF on import (offsets moved with the text)")
+    if notes:
+        old = meta.get("notes")
+        meta["notes"] = "; ".join(([str(old)] if old else []) + notes)
+    return meta
+
+
+def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None = GOLD, newline: str = "lf",
+                replace: bool = False, date: str | None = None, source: str = "annotations",
+                pick: str = "latest", offsets: str = "utf16") -> ImportPlan:
+    """Read and check everything; write nothing. ``annotator``: ``"gold"``, a pass name, or None to use the
+    annotator each annotation records (Label Studio ``completed_by`` etc.; ``gold`` stays gold).
+
+    Raises ValidationFailed with every problem found (id clashes, schema violations, ...)."""
+    from .formats.offsets import OffsetError, annotation_to_lf
+
+    _check_fmt(fmt, FORMATS)
+    if newline not in ("lf", "keep"):
+        raise CasusError(f"--newline must be lf or keep, not {newline!r}")
+    if annotator is not None and annotator != GOLD and not ID_RE.match(annotator):
+        raise CasusError(f"annotator name {annotator!r} must be letters, digits, _ . - (it names a folder)")
+    src = Path(src)
+    date = date or today()
+    schema = repo.schema
+    asets = read_format(fmt, src, schema, source=source, pick=pick, offsets=offsets)
+    plan = ImportPlan(fmt=fmt, src=src)
+    if fmt == "labelstudio":
+        try:
+            data = json.loads(src.read_text(encoding="utf-8-sig"))
+            n_tasks = 1 if isinstance(data, dict) else len(data)
+            plan.tasks_without_annotation = max(0, n_tasks - len({a.doc_id for a in asets}))
+        except (OSError, ValueError, TypeError):
+            pass
+    explicit, stem = _explicit_ids(fmt, src)
+    generated_re = re.compile(re.escape(stem) + r"-\d+") if explicit is not None else None
+    corpus_by_sha: dict[str, str] | None = None
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], ImportItem] = {}
+
+    for aset in asets:
+        where = f"{src} [{aset.doc_id}]"
+        crlf = "\r\n" in aset.text
+        if newline == "lf":
+            try:
+                aset = annotation_to_lf(aset)
+            except OffsetError as exc:
+                problems.append(Problem(file=where, code="crlf-offset", message=str(exc),
+                                        hint="a span boundary falls inside a CRLF pair; fix it in the tool"))
+                continue
+        else:
+            crlf = False
+        from_source = not (generated_re is not None and generated_re.fullmatch(aset.doc_id)
+                           and aset.doc_id not in explicit)  # type: ignore[operator]
+        doc_id = aset.doc_id
+        if not from_source:
+            if corpus_by_sha is None:
+                corpus_by_sha = {}
+                for d in repo.doc_ids():
+                    try:
+                        corpus_by_sha.setdefault(text_sha256(repo.text_path(d).read_bytes().decode("utf-8")), d)
+                    except (OSError, UnicodeDecodeError):
+                        continue
+            doc_id = corpus_by_sha.get(aset.document.sha256) or hash_id(aset.text)
+            where = f"{src} [{doc_id}]"
+        target = annotator if annotator is not None else (GOLD if aset.annotator == GOLD else safe_name(aset.annotator))
+        meta = _meta_for(aset, src, fmt, date, crlf)
+        doc = Document(id=doc_id, text=aset.text, metadata=meta)
+        aset = aset.with_(document=doc, annotator=target)
+        prov = dict(aset.provenance)
+        prov["import"] = {"format": fmt, "file": src.name, "date": date}
+        aset = aset.with_(provenance=prov)
+
+        # same document twice in one source
+        key = (doc_id, target)
+        if key in seen:
+            prev = seen[key].aset
+            if prev.text == aset.text and (prev.spans, prev.events) == (aset.spans, aset.events):
+                continue
+            problems.append(Problem(file=where, code="duplicate-id",
+                                    message=f"document {doc_id!r} ({target}) occurs twice in the source with "
+                                    "different text or annotations", hint="give each document its own id"))
+            continue
+        other = next((it for (d, _), it in seen.items() if d == doc_id and it.aset.text != aset.text), None)
+        if other is not None:
+            problems.append(Problem(file=where, code="id-clash",
+                                    message=f"two documents with different texts share id {doc_id!r} in the source",
+                                    hint="give each document its own id"))
+            continue
+        # the corpus
+        new_doc = True
+        if repo.has_document(doc_id):
+            try:
+                repo.check_clash(doc)
+            except ConflictError:
+                problems.append(Problem(file=where, code="id-clash",
+                                        message=f"document id {doc_id!r} already exists in the corpus with a different "
+                                        "text; nothing was written",
+                                        hint="change the id in the source (or fix the text) and import again"))
+                continue
+            new_doc = False
+        else:
+            problems += check_metadata({**meta, "sha256": doc.sha256}, doc.text, f"{where} metadata")
+        # the annotation
+        data = json.loads(dumps_annotation(aset))
+        problems += check_annotation(data, aset.text, schema, where, expected_doc_id=doc_id)
+        item = ImportItem(aset=aset, target=target, id_from_source=from_source, crlf_converted=crlf,
+                          new_document=new_doc)
+        path = repo.annotation_path(doc_id, target)
+        if path.is_file():
+            try:
+                existing = repo.annotation(doc_id, target, check=False)
+                same = (existing.spans, existing.events) == (aset.spans, aset.events)
+            except CasusError:
+                same = False
+            if same:
+                item.unchanged = True
+            elif not replace:
+                problems.append(Problem(file=where, code="would-overwrite",
+                                        message=f"{path.relative_to(repo.root)} already holds a different annotation",
+                                        hint="pass --replace to overwrite it on purpose"))
+                continue
+        seen[key] = item
+        plan.items.append(item)
+
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    plan.warnings = [p for p in problems if p.severity != "error"]
+    return plan
+
+
+def apply_import(repo: Repo, plan: ImportPlan) -> list[Path]:
+    """Write a checked plan: corpus text + metadata of new documents, then the annotation files."""
+    written: list[Path] = []
+    for it in plan.items:
+        if it.new_document:
+            repo.write_document(it.aset.document)
+            written.append(repo.text_path(it.aset.doc_id))
+    for it in plan.items:
+        if not it.unchanged:
+            written.append(repo.write_annotation(it.aset, it.target))
+    return written
+
+
+def import_file(repo: Repo, fmt: str, src: Path | str, *, dry_run: bool = False, **kw: Any) -> ImportPlan:
+    plan = plan_import(repo, fmt, src, **kw)
+    if not dry_run:
+        apply_import(repo, plan)
+    return plan
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+
+def _split_ids(values: Iterable[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in str(v).split(",") if x.strip()]
+    return out
+
+
+def select(repo: Repo, *, split: str | None = None, docs: Iterable[str] | None = None,
+           annotator: str = GOLD) -> list[AnnotationSet]:
+    """The annotations to export: every document of ``annotator`` (gold by default), or those of one split
+    of annotations/splits.json, or the ``docs`` listed (comma-separated allowed); each must validate."""
+    annotator = annotator or GOLD
+    available = repo.gold_ids() if annotator == GOLD else repo.pass_ids(annotator)
+    ids = _split_ids(docs)
+    if split is not None:
+        from .splits import SPLITS, Manifest
+
+        if split not in SPLITS:
+            raise CasusError(f"unknown split {split!r}; use {', '.join(SPLITS)}")
+        if not repo.splits_path.is_file():
+            raise StoreError(f"{repo.splits_path}: no split manifest (casus build creates it)")
+        in_split = Manifest.load(repo.splits_path).splits.get(split, [])
+        ids = [d for d in ids if d in set(in_split)] if ids else list(in_split)
+    elif not ids:
+        ids = list(available)
+    missing = [d for d in ids if d not in set(available)]
+    if missing:
+        who = "gold" if annotator == GOLD else f"annotator {annotator!r}"
+        raise StoreError(f"no {who} annotation for: {', '.join(missing)}")
+    if not ids:
+        raise StoreError("nothing to export (no annotations selected)")
+    problems: list[Problem] = []
+    out: list[AnnotationSet] = []
+    for d in ids:
+        try:
+            out.append(repo.annotation(d, annotator))
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationFailed(problems)
+    return out
+
+
+def export(repo: Repo, fmt: str, out: Path | str, *, split: str | None = None, docs: Iterable[str] | None = None,
+           annotator: str = GOLD, force: bool = False, offsets: str = "utf16") -> int:
+    """Write the selected annotations in ``fmt`` to ``out``; returns the number of documents.
+    ``labelstudio-config`` writes the Label Studio labeling config XML for the schema instead."""
+    from .formats import labelstudio
+
+    _check_fmt(fmt, EXPORT_FORMATS)
+    out = Path(out)
+    if fmt == "labelstudio-config":
+        atomic_write(out, labelstudio.labeling_config(repo.schema))
+        return 0
+    asets = select(repo, split=split, docs=docs, annotator=annotator)
+    if fmt in ("brat", "inline"):
+        if out.exists() and not out.is_dir():
+            raise StoreError(f"{out} is a file; {fmt} export writes a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise StoreError(f"{out} is not empty; old files there would be imported with the new ones — "
+                             "choose an empty folder or pass --force")
+    elif out.is_dir():
+        raise StoreError(f"{out} is a folder; {fmt} export writes one file")
+    write_format(fmt, asets, out, repo.schema, offsets=offsets)
+    return len(asets)
+
+
+# -- pre-annotation --------------------------------------------------------------------------------
+
+
+def run_name(run_dir: Path | str) -> str:
+    """The run's name: the folder name (``runs/crf-base`` -> ``crf-base``)."""
+    p = Path(run_dir).resolve()
+    return p.name or "model"
+
+
+def _placeholder_attrs(label: str, schema: Any) -> dict[str, Any]:
+    """Required attributes the model does not predict, filled with the schema's ``unknown`` value (so the
+    pre-annotation validates; the annotator corrects them in the tool)."""
+    ldef = schema.labels.get(label)
+    out: dict[str, Any] = {}
+    for name, adef in (ldef.attributes.items() if ldef else []):
+        if adef.required and adef.values and "unknown" in adef.values:
+            out[name] = "unknown"
+    return out
+
+
+def preannotate(run_dir: Path | str, doc_specs: Sequence[str], fmt: str, out: Path | str, *,
+                repo: Repo | None = None, model_version: str | None = None,
+                fill_required: bool = True) -> list[AnnotationSet]:
+    """Predict spans for ``doc_specs`` (corpus ids, .txt files, folders of .txt, JSONL with ``text``) with the
+    trained run ``run_dir`` and write them for review: ``fmt="labelstudio"`` -> Label Studio tasks whose
+    ``predictions`` hold the spans (``model_version`` = the run name), ``fmt="doccano"`` -> doccano JSONL.
+
+    Required attributes the model cannot predict (CASUALTY ``status``, ``group``) are filled with
+    ``unknown`` when ``fill_required`` so the file imports cleanly; ``provenance.preannotation`` records the
+    run and which attributes are placeholders. Returns the AnnotationSets written."""
+    from .predict import load_predictor
+    from .predict_io import gather_inputs
+
+    if fmt not in ("labelstudio", "doccano"):
+        raise CasusError(f"pre-annotation exports labelstudio or doccano, not {fmt!r}")
+    run_dir = Path(run_dir)
+    repo = repo if repo is not None else Repo.open()
+    schema = repo.schema
+    items = gather_inputs(list(doc_specs), repo)
+    if not items:
+        raise StoreError("no documents to pre-annotate")
+    bad = [d for d, _ in items if not ID_RE.match(d)]
+    if bad:
+        raise CasusError(f"document ids not valid casus ids: {', '.join(bad)}")
+    predictor = load_predictor(run_dir)
+    preds = predictor.predict([t for _, t in items])
+    name = model_version or run_name(run_dir)
+    asets: list[AnnotationSet] = []
+    for (doc_id, text), spans in zip(items, preds):
+        meta: dict[str, Any] = {}
+        if repo.has_document(doc_id) and repo.document(doc_id).text == text:
+            meta = {k: v for k, v in repo.document(doc_id).metadata.items() if k != "sha256"}
+        filled: set[str] = set()
+        out_spans = []
+        for i, (s, e, lab) in enumerate(sorted(spans), start=1):
+            attrs = _placeholder_attrs(lab, schema) if fill_required else {}
+            filled |= set(attrs)
+            out_spans.append(Span(id=f"p{i}", start=s, end=e, label=lab, attrs=attrs))
+        prov = {"preannotation": {"run": name, "run_dir": str(run_dir), "date": today(),
+                                  "placeholder_attrs": sorted(filled)}}
+        asets.append(AnnotationSet(document=Document(id=doc_id, text=text, metadata=meta), spans=tuple(out_spans),
+                                   annotator=name, provenance=prov))
+    out = Path(out)
+    if fmt == "labelstudio":
+        write_format("labelstudio", asets, out, schema, target="predictions")
+    else:
+        write_format("doccano", asets, out, schema)
+    return asets
