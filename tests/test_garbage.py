@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import (FIXTURE_CORPUS, FIXTURES, INLINE_HEADER, assert_no_crash, make_repo, repo_files, run_cli,
@@ -84,10 +84,7 @@ def test_validate_mutated_annotation(data):
     if data.draw(st.booleans()) and isinstance(parent, dict):
         del parent[path[-1]]
     else:
-        new = data.draw(JSON_VALUES)
-        # Known bug (see test_unhashable_argument_role_or_span): an unhashable role/span crashes validate.
-        assume(not (path[-1] in ("role", "span") and isinstance(new, (list, dict))))
-        parent[path[-1]] = new
+        parent[path[-1]] = data.draw(JSON_VALUES)
     _validate_gold_bytes(json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
@@ -140,7 +137,7 @@ def test_add_random_bytes(raw):
 
 
 # --------------------------------------------------------------------------------------------------
-# Deterministic crash reproductions (bugs in src: strict xfail until fixed)
+# Deterministic reproductions of crashes found (and since fixed) in src
 # --------------------------------------------------------------------------------------------------
 
 def _validate_raw_gold(tmp_path: Path, raw: str):

@@ -54,26 +54,33 @@ def train(
 @app.command()
 def predict(
     run: Path = typer.Argument(..., help="a casus run folder"),
+    more: List[str] = typer.Argument(None, help="more inputs after --docs (so `--docs a b c` works)", show_default=False),
     docs: List[str] = typer.Option(..., "--docs", help="corpus ids, text files, folders of .txt, or JSONL with a text field"),
-    out: Path = typer.Option(..., "--out", help="output file (.json casus JSON, .jsonl casus JSONL or doccano JSONL)"),
+    out: Path = typer.Option(..., "--out", help="output: .jsonl (streamed, resumable) or .json (one array)"),
     fmt: str = typer.Option("casus", "--format", help="casus or doccano"),
+    resume: bool = typer.Option(False, "--resume", help="skip documents already in the .jsonl output"),
+    batch_docs: int = typer.Option(64, "--chunk", help="documents predicted per chunk (bounds memory)"),
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Turn documents into character spans with a trained run."""
+    """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
     from ..predict import load_predictor
-    from ..predict_io import gather_inputs, write_outputs
+    from ..predict_io import iter_inputs, stream_predict, write_outputs
     from ..schema import load_schema
 
+    docs = list(docs) + list(more or [])
     with handled():
         predictor = load_predictor(run)
         try:
             repo = open_repo(root)
         except StoreError:
             repo = None
-        items = gather_inputs(docs, repo)
-        preds = predictor.predict([t for _, t in items], progress=True)
         schema = repo.schema if repo is not None else load_schema(run / "schema.yaml")
-        n = write_outputs(out, items, preds, fmt, schema)
+        if out.suffix == ".jsonl":
+            n = stream_predict(predictor, iter_inputs(docs, repo), out, fmt, schema, chunk=batch_docs, resume=resume)
+        else:
+            items = list(iter_inputs(docs, repo))
+            preds = predictor.predict([t for _, t in items], progress=True)
+            n = write_outputs(out, items, preds, fmt, schema)
     console.print(f"{n} document(s) -> {out}")
 
 
