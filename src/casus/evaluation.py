@@ -528,7 +528,7 @@ def evaluate(gold: Mapping[str, AnnotationSet], pred: Mapping[str, AnnotationSet
     ci: dict[str, Any] = {}
     if per_doc and n_boot:
         ci = bootstrap_ci(per_doc, labs, seed=seed, n=n_boot, schemes=SCHEMES)
-        for sch in ("strict", "partial"):
+        for sch in SCHEMES:
             ci[f"{sch}_macro_f1"] = _macro_ci(per_doc, labs, sch, seed, n_boot)
     golds = [g for g, _ in pairs.values()]
     preds = [p for _, p in pairs.values()]

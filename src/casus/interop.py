@@ -36,6 +36,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -270,9 +271,11 @@ def _meta_for(aset: AnnotationSet, src: Path, fmt: str, date: str, crlf: bool) -
 
 def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None = GOLD, newline: str = "lf",
                 replace: bool = False, date: str | None = None, source: str = "annotations",
-                pick: str = "latest", offsets: str = "utf16") -> ImportPlan:
+                pick: str = "latest", offsets: str = "utf16", placeholders: bool = False) -> ImportPlan:
     """Read and check everything; write nothing. ``annotator``: ``"gold"``, a pass name, or None to use the
     annotator each annotation records (Label Studio ``completed_by`` etc.; ``gold`` stays gold).
+    ``placeholders``: fill required attributes the source lacks (CoNLL and plain doccano / Label Studio
+    data carry none) with the schema value ``unknown``; ``provenance.import.placeholder_attrs`` lists them.
 
     Raises ValidationFailed with every problem found (id clashes, schema violations, ...)."""
     from .formats.offsets import OffsetError, annotation_to_lf
@@ -331,6 +334,18 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
         aset = aset.with_(document=doc, annotator=target)
         prov = dict(aset.provenance)
         prov["import"] = {"format": fmt, "file": src.name, "date": date}
+        if placeholders:
+            filled: dict[str, list[str]] = {}
+            spans = []
+            for s in aset.spans:
+                missing = {k: v for k, v in _placeholder_attrs(s.label, schema).items() if k not in s.attrs}
+                if missing:
+                    filled[s.id] = sorted(missing)
+                    s = Span(id=s.id, start=s.start, end=s.end, label=s.label, attrs={**s.attrs, **missing})
+                spans.append(s)
+            if filled:
+                prov["import"]["placeholder_attrs"] = filled
+                aset = aset.with_(spans=tuple(spans))
         aset = aset.with_(provenance=prov)
 
         # same document twice in one source
@@ -386,6 +401,9 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
         plan.items.append(item)
 
     if [p for p in problems if p.severity == "error"]:
+        hint = " (or import with --placeholders to fill required attributes the source cannot carry with 'unknown')"
+        problems = [dc_replace(p, hint=p.hint + hint) if p.code == "missing-attribute" and not placeholders else p
+                    for p in problems]
         raise ValidationFailed(problems)
     plan.warnings = [p for p in problems if p.severity != "error"]
     return plan

@@ -30,6 +30,9 @@ def import_cmd(
                                 "(a CRLF text is then refused: the corpus is LF-only)"),
     replace: bool = typer.Option(False, "--replace", help="allow replacing an existing, different annotation file"),
     dry_run: bool = typer.Option(False, "--dry-run", help="read and validate only; write nothing"),
+    placeholders: bool = typer.Option(False, "--placeholders",
+                                      help="fill required attributes the source lacks (CoNLL, plain doccano/Label "
+                                      "Studio data) with 'unknown'; recorded in the provenance"),
     source: str = typer.Option("annotations", "--source", help="labelstudio: import annotations or predictions"),
     pick: str = typer.Option("latest", "--pick", help="labelstudio: latest, first or all annotations of a task"),
     offsets: str = typer.Option("utf16", "--offsets", help="doccano/labelstudio offsets: utf16 (the tools) or "
@@ -50,7 +53,8 @@ def import_cmd(
         repo = open_repo(root)
         target = GOLD if gold else annotator
         plan = interop.import_file(repo, fmt, src, dry_run=dry_run, annotator=target, newline=newline,
-                                   replace=replace, source=source, pick=pick, offsets=offsets)
+                                   replace=replace, source=source, pick=pick, offsets=offsets,
+                                   placeholders=placeholders)
     for it in plan.items:
         a = it.aset
         where = "gold" if it.target == GOLD else f"passes/{it.target}"
