@@ -93,8 +93,9 @@ def test_batch_prefer_takes_that_version(adj_repo, prefer):
         assert [s.id for s in gold.spans] == [s.id for s in repo.annotation(DOC, "alice").spans]
     else:
         assert prov["sources"][by_key[(182, 195, "ACTOR")]] == ["bob"]
-        # alice is listed first, so agreed spans keep alice's ids (l11, not bob's x1)
-        assert by_key[(1455, 1469, "LOCATION")] == "l11"
+        # the preferred version's ids win (bob's x1, not alice's l11)
+        assert by_key[(1455, 1469, "LOCATION")] == "x1"
+        assert [s.id for s in gold.spans] == [s.id for s in repo.annotation(DOC, "bob").spans]
 
 
 def test_interactive_choices_and_argument_repointing(adj_repo):

@@ -344,18 +344,26 @@ def agree(
         typer.echo(json.dumps(res, indent=2))
         return
     t = Table(title=f"agreement over shared documents ({res['documents']} documents; b is the reference)")
-    for c, j in (("a", "left"), ("b", "left"), ("docs", "right"), ("strict F1 [95% CI]", "right"), ("partial F1", "right"),
-                 ("kappa (tokens)", "right"), ("status", "right"), ("count", "right"), ("group", "right"),
-                 ("trigger F1", "right"), ("arg F1", "right")):
-        t.add_column(c, justify=j)
+    for c, j in (("a", "left"), ("b", "left"), ("docs", "right"), ("strict F1 [95% CI]", "right"),
+                 ("partial F1", "right"), ("token kappa", "right")):
+        t.add_column(c, justify=j, no_wrap=c.startswith("strict"))
     for r in res["rows"]:
-        attrs = (r.get("attributes") or {}).get("attributes", {})
-        ev = r.get("events") or {}
         t.add_row(r["a"], r["b"], str(r["documents"]), f"{_f(r['strict_f1'])} {_ci(r['ci95'].get('strict_micro_f1'))}",
-                  _f(r["partial_f1"]), _f(r["kappa"]), _f(attrs.get("status", {}).get("accuracy")),
-                  _f(attrs.get("count", {}).get("accuracy")), _f(attrs.get("group", {}).get("accuracy")),
-                  _f(ev.get("trigger_cls", {}).get("f1")), _f(ev.get("arg_cls", {}).get("f1")))
+                  _f(r["partial_f1"]), _f(r["kappa"]))
     console.print(t)
+    if any(r.get("attributes") or r.get("events") for r in res["rows"]):
+        t = Table(title="casualty attributes (strictly matched spans) and events (F1)")
+        for c, j in (("a", "left"), ("b", "left"), ("spans", "right"), ("status", "right"), ("count", "right"),
+                     ("group", "right"), ("trigger", "right"), ("argument", "right")):
+            t.add_column(c, justify=j)
+        for r in res["rows"]:
+            a = r.get("attributes") or {}
+            attrs = a.get("attributes", {})
+            ev = r.get("events") or {}
+            t.add_row(r["a"], r["b"], str(a.get("matched_spans", "–")), _f(attrs.get("status", {}).get("accuracy")),
+                      _f(attrs.get("count", {}).get("accuracy")), _f(attrs.get("group", {}).get("accuracy")),
+                      _f(ev.get("trigger_cls", {}).get("f1")), _f(ev.get("arg_cls", {}).get("f1")))
+        console.print(t)
     if res["rows"]:
         t = Table(title="strict F1 per label")
         t.add_column("a")
