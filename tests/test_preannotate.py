@@ -19,7 +19,7 @@ N_DOCS = 6
 
 @pytest.fixture(scope="module")
 def crf_run(tmp_path_factory) -> tuple[Path, Path]:
-    """(repo, run folder): 6 shipped documents, a split manifest, a CRF trained for 10 iterations."""
+    """(repo, run folder): 6 shipped documents, a split manifest, a CRF trained for 30 iterations (10 predicts nothing at all)."""
     from casus.train.recipe import load_recipe
     from casus.train.run import run_recipe
 
@@ -37,7 +37,7 @@ def crf_run(tmp_path_factory) -> tuple[Path, Path]:
     recipe = tmp / "crf.yaml"
     recipe.write_text(f"name: crf-tiny\nseed: 3\nkind: crf\ndata:\n  dataset_dir: {tmp / 'ds'}\n")
     run = tmp / "runs" / "crf-tiny"
-    run_recipe(load_recipe(recipe, ["crf.max_iterations=10"]), Repo.open(root), out=run, progress=False)
+    run_recipe(load_recipe(recipe, ["crf.max_iterations=30"]), Repo.open(root), out=run, progress=False)
     return root, run
 
 
