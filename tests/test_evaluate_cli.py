@@ -200,8 +200,7 @@ def test_compare_better_run(run_repo, tmp_path):
     a = _make_run(tmp_path / "a", {"d1": (T1, _pred_spans(PRED[0])), "d2": (T2, _pred_spans(PRED[1]))}, recipe="x")
     perfect = {rec["doc_id"]: (rec["text"], _pred_spans(rec)) for rec in GOLD[:2]}
     b = _make_run(tmp_path / "b", perfect, recipe="y")
-    r = run_cli(["compare", str(a), str(b), "--format", "x"] if False else ["compare", str(a), str(b), "--out",
-                                                                               str(tmp_path / "o")], root=run_repo)
+    r = run_cli(["compare", str(a), str(b), "--out", str(tmp_path / "o")], root=run_repo)
     assert r.exit_code == 0, r.output
     res = json.loads((tmp_path / "o" / "compare.json").read_text())
     assert res["runs"][1]["strict_f1"] == 1.0

@@ -63,14 +63,14 @@ class Source:
 
 
 def _first_record(path: Path) -> Any:
-    with open(path, encoding="utf-8-sig") as fh:
-        for line in fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
             if line.strip():
                 try:
                     return json.loads(line)
-                except json.JSONDecodeError:
-                    return None
-    return None
+                except json.JSONDecodeError as exc:
+                    raise FormatError(f"{path}:{n}: not valid JSON (column {exc.colno}): {exc.msg}") from exc
+    raise FormatError(f"{path}: empty file, no records")
 
 
 def _looks_conll(head: str) -> bool:
