@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from casus.adjudicate import compare, load_versions, resolve
+from casus.adjudicate import DROP, adjudicate, compare, load_versions, resolve
 from casus.store import Repo
 
 from conftest import PROJECT_ROOT, assert_no_crash, make_repo, repo_files, run_cli
@@ -166,3 +166,23 @@ def test_identical_passes_need_no_choices(adj_repo):
     assert not comp.disagreements
     res = resolve(comp, {})
     assert signature(res) == signature(repo.annotation(DOC, "alice"))
+
+
+def test_library_adjudicate_with_a_choose_callback(adj_repo):
+    repo = Repo.open(adj_repo)
+    seen = []
+
+    def choose(comp, region):
+        seen.append(region.kinds)
+        return DROP if "missing" in region.kinds else "alice"
+
+    out = adjudicate(repo, DOC, choose=choose, out="merged", date="2024-05-01")
+    assert len(seen) == 7 and out.path == repo.annotation_path(DOC, "merged")
+    res = repo.annotation(DOC, "merged")
+    keys = {s.key for s in res.spans}
+    assert (182, 195, "ACTOR") not in keys and (503, 509, "WEAPON") not in keys
+    assert res.provenance["adjudication"]["date"] == "2024-05-01"
+    with pytest.raises(Exception, match="--replace"):
+        adjudicate(repo, DOC, prefer="bob", out="merged")
+    with pytest.raises(Exception, match="pass name"):
+        adjudicate(repo, DOC, prefer="bob", out="../escape")

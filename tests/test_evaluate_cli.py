@@ -260,3 +260,79 @@ def test_curve_tiny_crf(curve_repo):
     md = (out / "curve.md").read_text()
     assert "| 0.5 | 2 | 2 |" in md and "0.8500" in md
     assert "human agreement ceiling: 0.850" in r.output
+
+
+@pytest.mark.parametrize("kind", ["labelstudio", "brat", "casus", "inline"])
+def test_evaluate_reads_every_format(tmp_repo, tmp_path, doccano_files, kind):
+    """The doccano gold written out in another format scores 1.0 against itself (format detected)."""
+    from casus.formats import brat, doccano, inline, labelstudio
+    from casus.store import Repo
+
+    gold, _ = doccano_files
+    schema = Repo.open(tmp_repo).schema
+    asets = doccano.read(gold, schema)
+    if kind == "labelstudio":
+        target = tmp_path / "tasks.json"
+        labelstudio.write(asets, target, schema)
+    elif kind == "brat":
+        target = tmp_path / "brat"
+        brat.write(asets, target, schema)
+    elif kind == "casus":
+        target = tmp_path / "preds.json"
+        target.write_text(json.dumps([{**a.to_dict(), "text": a.text} for a in asets]), encoding="utf-8")
+    else:
+        target = tmp_path / "inline"
+        target.mkdir()
+        for a in asets:
+            from conftest import BASE_META
+            from casus.model import Document
+
+            from casus.model import Span
+
+            spans = tuple(Span(x.id, x.start, x.end, x.label, {"status": "killed", "group": "civilian"}
+                               if x.label == "CASUALTY" else {}) for x in a.spans)
+            a = a.with_(document=Document(a.doc_id, a.text, {**BASE_META}), spans=spans)
+            (target / f"{a.doc_id}.txt").write_text(inline.dump(a, schema), encoding="utf-8")
+    r = run_cli(["evaluate", "--gold", str(gold), "--pred", str(target), "--format", "json", "--bootstrap", "0"],
+                root=tmp_repo)
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert m["pred"]["kind"] == kind
+    assert m["documents"] == 3
+    assert m["strict"]["micro"]["f1"] == 1.0
+
+
+def test_evaluate_attributes_and_events(tmp_repo):
+    """Annotation folders (gold vs a pass): casualty attributes and TextEE event scores are reported."""
+    from conftest import span_dict, write_annotation, write_document
+
+    t = "Gunmen attacked Diallassagou, killing 23 civilians."
+
+    def sp(sid, phrase, label, attrs=None):
+        s = t.index(phrase)
+        return span_dict(t, sid, s, s + len(phrase), label, attrs)
+
+    cas = {"status": "killed", "count": 23, "count_qualifier": "exact", "group": "civilian"}
+    spans = [sp("a1", "Gunmen", "ACTOR"), sp("e1", "attacked", "TRIGGER"), sp("l1", "Diallassagou", "LOCATION"),
+             sp("c1", "23 civilians", "CASUALTY", cas)]
+    ev = [{"id": "e1", "type": "ATTACK", "subtype": "shooting", "trigger": "e1",
+           "args": [{"role": "attacker", "span": "a1"}, {"role": "victim", "span": "c1"}, {"role": "place", "span": "l1"}]}]
+    write_document(tmp_repo, "doc-1", t)
+    write_annotation(tmp_repo, "doc-1", t, spans, ev)
+    spans2 = spans[:3] + [sp("c1", "23 civilians", "CASUALTY", {**cas, "count": 20, "group": "unknown"})]
+    ev2 = [{**ev[0], "subtype": "raid", "args": ev[0]["args"][:2] + [{"role": "target", "span": "l1"}]}]
+    write_annotation(tmp_repo, "doc-1", t, spans2, ev2, annotator="p1")
+    r = run_cli(["evaluate", "--gold", "gold", "--pred", "p1", "--format", "json", "--bootstrap", "20"], root=tmp_repo)
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert m["strict"]["micro"]["f1"] == 1.0
+    a = m["attributes"]["attributes"]
+    assert m["attributes"]["matched_spans"] == 1
+    assert (a["status"]["accuracy"], a["count"]["accuracy"], a["group"]["accuracy"]) == (1.0, 0.0, 0.0)
+    e = m["events"]
+    assert e["trigger_id"]["f1"] == 1.0 and e["trigger_cls"]["f1"] == 0.0 and e["trigger_type"]["f1"] == 1.0
+    assert e["arg_id"]["f1"] == 1.0
+    assert e["arg_cls"]["tp"] == 2 and e["arg_cls"]["fp"] == 1 and e["arg_cls"]["fn"] == 1
+    r = run_cli(["evaluate", "--gold", "gold", "--pred", "p1"], root=tmp_repo)
+    assert r.exit_code == 0, r.output
+    assert "CASUALTY attributes" in r.output and "argument classification" in r.output

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from casus import interop
 from casus.formats import doccano, labelstudio
 from casus.formats.offsets import annotation_to_lf
-from casus.model import AnnotationSet, Argument, Event
+from casus.model import AnnotationSet, Event
 from casus.store import Repo
 from casus.validate import check_annotation
 

@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .errors import CasusError, StoreError
-from .model import AnnotationSet, Argument, Document, Event, Span
-from .schema import Schema
+from .model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from .store import GOLD, Repo
 
 DROP = "drop"
@@ -90,6 +89,9 @@ def load_versions(repo: Repo, doc_id: str, annotators: Sequence[str] | None = No
         raise StoreError(f"no corpus document {doc_id!r}")
     if annotators:
         names = list(dict.fromkeys(annotators))
+        bad = [n for n in names if n != GOLD and not ID_RE.match(n)]
+        if bad:
+            raise CasusError(f"not an annotator name: {', '.join(bad)}")
         missing = [n for n in names if not repo.annotation_path(doc_id, n).is_file()]
         if missing:
             raise StoreError(f"{doc_id}: no annotation by {', '.join(missing)} "
@@ -381,6 +383,8 @@ def adjudicate(repo: Repo, doc_id: str, *, annotators: Sequence[str] | None = No
                dry_run: bool = False, date: str | None = None) -> Outcome:
     """Compare, resolve (``prefer`` in batch, else ``choose(comparison, region)`` per disagreement) and
     write ``out`` (gold or a pass name). An existing output file is refused without ``replace``."""
+    if out != GOLD and not ID_RE.match(out):
+        raise CasusError(f"output name {out!r}: a pass name is letters, digits, _ . -")
     target = repo.annotation_path(doc_id, out)
     if target.is_file() and not replace and not dry_run:
         raise StoreError(f"{target} exists; pass --replace to overwrite it with the adjudicated version")

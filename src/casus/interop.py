@@ -32,7 +32,6 @@ NAME``) brings them back as a pass.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field

@@ -150,8 +150,8 @@ def evaluate(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Score predictions against gold: strict/partial span P/R/F1 with CIs, attributes, events."""
+    from ..evaluation import EvaluationError, gold_for, load_source, parse_labels, resolve_schema
     from ..evaluation import evaluate as run_eval
-    from ..evaluation import gold_for, load_source, parse_labels, resolve_schema
 
     with handled(fmt):
         repo = _repo(root, pred, gold)
@@ -164,6 +164,14 @@ def evaluate(
             g = load_source(gold, repo, fmt=gold_format, split=split)
         schema = repo.schema if repo is not None else (resolve_schema(None, p.path if p.path and p.path.is_dir() else None))
         ev = run_eval(g.sets, p.sets, labels=parse_labels(labels), schema=schema, seed=seed, n_boot=resamples)
+        if not ev.per_doc:
+            pm = ev.pairing
+            raise EvaluationError(
+                f"no document is on both sides, nothing to score: {len(pm.gold_only)} only in gold "
+                f"({', '.join(pm.gold_only[:5])}{' ...' if len(pm.gold_only) > 5 else ''}), {len(pm.pred_only)} only in "
+                f"predictions ({', '.join(pm.pred_only[:5])}{' ...' if len(pm.pred_only) > 5 else ''})"
+                + (f", {len(pm.text_mismatch)} with the same id but another text" if pm.text_mismatch else "")
+                + "; documents pair by id or by identical text")
         result = {"gold": g.describe(), "pred": p.describe(), **ev.to_dict()}
         if out is not None:
             atomic_write(Path(out) / "metrics.json", json.dumps(result, indent=2) + "\n")
@@ -173,9 +181,6 @@ def evaluate(
     console.print(f"gold: {g.spec} ({g.kind}, {len(g.sets)} documents) · predictions: {p.spec} ({p.kind}, "
                   f"{len(p.sets)} documents) · scored: {len(ev.per_doc)}", markup=False, highlight=False)
     _warn_matching(ev.pairing)
-    if not ev.per_doc:
-        err_console.print("error: no document is on both sides; nothing was scored", style="bold red")
-        raise typer.Exit(1)
     print_evaluation(ev)
     m = ev.micro("strict")
     console.print(f"strict micro F1 = {m.f1:.4f} (P {m.precision:.4f}, R {m.recall:.4f}; tp {m.tp:g} fp {m.fp:g} "

@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import interop
+from ..errors import CasusError, StoreError
+from ..model import ID_RE
 from ..store import GOLD
 from ._app import RootOption, app, console, err_console, handled, open_repo
 
@@ -157,10 +159,12 @@ def adjudicate(
             err_console.print(f"answer one of {', '.join(opts)}, d or s")
 
     with handled():
+        if out != GOLD and not ID_RE.match(out):
+            raise CasusError(f"--out {out!r}: a pass name is letters, digits, _ . -")
         repo = open_repo(root)
         target = repo.annotation_path(doc_id, out)
         if target.is_file() and not replace and not dry_run:
-            raise adj.StoreError(f"{target} exists; pass --replace to overwrite it with the adjudicated version")
+            raise StoreError(f"{target} exists; pass --replace to overwrite it with the adjudicated version")
         comp = adj.compare(adj.load_versions(repo, doc_id, names or None))
         n_agreed = sum(1 for r in comp.regions if r.agreed)
         console.print(f"{doc_id}: versions {', '.join(v.name for v in comp.versions)}; {n_agreed} agreed region(s), "
@@ -204,7 +208,7 @@ def preannotate(
             gold = set(repo.gold_ids())
             specs = [d for d in repo.doc_ids() if d not in gold]
             if not specs:
-                raise interop.StoreError("every corpus document has gold; name documents with --docs")
+                raise StoreError("every corpus document has gold; name documents with --docs")
         asets = interop.preannotate(run, specs, fmt, out, repo=repo)
     n = sum(len(a.spans) for a in asets)
     console.print(f"{len(asets)} document(s), {n} predicted span(s) written to {out} ({fmt}, model_version "

@@ -27,9 +27,12 @@ CASUALTY_ATTRS = ("status", "count", "group")
 
 
 def entity_spans(aset: AnnotationSet, labels: Sequence[str] | None = None, trigger_label: str = "TRIGGER") -> list[Span]:
-    """The entity spans of ``aset`` (trigger spans excluded), restricted to ``labels`` when given."""
-    keep = set(labels) if labels is not None else None
-    return [s for s in aset.spans if s.label != trigger_label and (keep is None or s.label in keep)]
+    """The spans of ``aset`` with a label in ``labels``; without ``labels``, every entity span (trigger spans
+    are left out unless ``labels`` names the trigger label)."""
+    if labels is None:
+        return [s for s in aset.spans if s.label != trigger_label]
+    keep = set(labels)
+    return [s for s in aset.spans if s.label in keep]
 
 
 def triples(aset: AnnotationSet, labels: Sequence[str] | None = None,

@@ -153,6 +153,10 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
     atomic_write(out / "config.yaml", resolved_yaml(recipe))
     atomic_write(out / "schema.yaml", (repo.annotations_dir / "schema.yaml").read_text(encoding="utf-8"))
     dev_rows, test_rows = rows["documents"]["dev"], rows["documents"]["test"]
+    if recipe.kind == "events":  # the event stage has its own trainer and records (casus.train.events)
+        from .events import run_events
+
+        return run_events(recipe, repo, out, rows, fp, rebuilt, t0, train_docs, train_windows, progress=progress)
 
     if recipe.kind == "transformer":
         from ..predict import TransformerPredictor

@@ -1,0 +1,419 @@
+"""The event stage: trigger tagging, argument linking and event records, trained and measured in one run.
+
+``casus train training/minilm-events.yaml`` (``kind: events``) needs a finished NER run
+(``events.ner_run``, default ``runs/minilm-ner``): its entity predictions are the end-to-end entities, and
+its fine-tuned encoder (``events.encoder: ner``) is the frozen shared encoder of the trigger head and the
+marker argument classifier.
+
+Both trigger designs (encoder head, CRF) and both argument classifiers (encoder markers, hand features)
+are trained and scored in every run; ``events.trigger_model`` / ``events.argument_model`` choose the pair
+that ``casus predict --events`` uses. Scores (dev and test, 95 % bootstrap CIs over documents):
+
+* ``triggers.<design>`` — trigger identification / classification (:mod:`casus.metrics.events`);
+* ``arguments_gold_input.<classifier>`` — argument identification / classification on gold triggers and
+  gold entities (the linking step alone);
+* ``end_to_end.<classifier>`` — NER entities + predicted triggers + predicted links: event scores and
+  record scores (:mod:`casus.metrics.records`); ``records_gold_input`` the records from gold spans;
+* ``casualty_normalizer`` — attribute accuracy of the normaliser on gold CASUALTY spans and on NER spans;
+* ``same_as`` — pairwise precision/recall of the same_as rule on gold triggers;
+* ``ceiling`` — the same measures for each independent annotator pass against gold.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import ConfigError
+from ..model import AnnotationSet, Argument, Event
+from ..store import Repo, atomic_write
+from .recipe import Recipe
+
+TRIGGER_DESIGNS = ("head", "crf")
+ARGUMENT_DESIGNS = ("markers", "features")
+
+
+# -- helpers shared with the predictor -----------------------------------------------------------------
+
+def resolve_run(repo_root: Path, path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else repo_root / p
+
+
+def ner_model_dir(ner_run: Path) -> Path:
+    info_path = ner_run / "casus_run.json"
+    if not info_path.is_file():
+        raise ConfigError(f"events.ner_run: {ner_run} is not a finished casus run (no casus_run.json); "
+                          "train it first: casus train training/minilm-ner.yaml")
+    return ner_run / "model"
+
+
+def resolve_encoder_path(spec: str, ner_run: Path) -> str:
+    from .encoding import resolve_encoder
+    from .recipe import DEFAULT_ENCODER
+
+    if spec == "ner":
+        info = json.loads((ner_run / "casus_run.json").read_text())
+        if info.get("kind") == "crf":
+            raise ConfigError(f"events.encoder: ner needs a transformer NER run, {ner_run} is a CRF run; "
+                              "set events.encoder: base")
+        return str(ner_run / "model")
+    if spec == "base":
+        return resolve_encoder(DEFAULT_ENCODER)
+    return resolve_encoder(spec)
+
+
+def mentions_of(aset: AnnotationSet, schema) -> tuple[list, list, dict[tuple[str, str], str]]:
+    """Entity mentions, trigger mentions (labelled TYPE:subtype) and gold role links of an annotation set."""
+    from ..events.arguments import Mention
+
+    spans = aset.span_by_id()
+    ents = [Mention(s.id, s.start, s.end, s.label) for s in aset.entities(schema.trigger_label)]
+    trigs, gold = [], {}
+    for e in aset.events:
+        t = spans.get(e.trigger)
+        if t is None:
+            continue
+        trigs.append(Mention(e.trigger, t.start, t.end, e.type + (f":{e.subtype}" if e.subtype else "")))
+        for a in e.args:
+            gold.setdefault((e.trigger, a.span), a.role)
+    return ents, trigs, gold
+
+
+def with_predicted_args(aset: AnnotationSet, pairs: Sequence) -> AnnotationSet:
+    """Gold spans and events, arguments replaced by the predicted links (gold-input setting)."""
+    args: dict[str, list[Argument]] = {}
+    for p in sorted(pairs, key=lambda p: p.entity.start):
+        if p.role != "none":
+            args.setdefault(p.trigger.id, []).append(Argument(p.role, p.entity.id))
+    events = [Event(e.id, e.type, e.trigger, e.subtype, tuple(args.get(e.trigger, [])), e.attrs) for e in aset.events]
+    return aset.with_(events=tuple(events), annotator="model")
+
+
+def trigger_only(aset: AnnotationSet, triggers: Sequence[tuple[int, int, str]], schema) -> AnnotationSet:
+    from ..model import Span
+
+    spans, events = [], []
+    for k, (s, e, cls) in enumerate(sorted(set(triggers)), 1):
+        typ, _, sub = cls.partition(":")
+        spans.append(Span(f"e{k}", s, e, schema.trigger_label))
+        events.append(Event(f"e{k}", typ, f"e{k}", sub or None))
+    return AnnotationSet(document=aset.document, spans=tuple(spans), events=tuple(events), annotator="model")
+
+
+def same_as_pairwise(asets: Sequence[AnnotationSet]) -> dict[str, float]:
+    """Pairwise P/R/F1 of the same_as rule (:func:`cluster_events`) on gold triggers."""
+    from ..events.records import cluster_events, roots
+
+    tp = fp = fn = 0
+    for a in asets:
+        spans = a.span_by_id()
+        gold = roots(a)
+        pred = cluster_events([(e.id, e.type, e.subtype, spans[e.trigger].start) for e in a.events])
+        for x, y in combinations([e.id for e in a.events], 2):
+            g, p = gold[x] == gold[y], pred[x] == pred[y]
+            tp += g and p
+            fp += p and not g
+            fn += g and not p
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+            "pairs_gold": tp + fn}
+
+
+def casualty_triples(aset: AnnotationSet) -> list[tuple[int, int, dict]]:
+    return [(s.start, s.end, dict(s.attrs)) for s in aset.spans if s.label == "CASUALTY"]
+
+
+def normalized_triples(aset: AnnotationSet) -> list[tuple[int, int, dict]]:
+    from ..events.normalize import normalize_in_text
+
+    cas = [s for s in aset.spans if s.label == "CASUALTY"]
+    res = normalize_in_text(aset.text, [(s.start, s.end) for s in cas])
+    return [(s.start, s.end, r.attrs()) for s, r in zip(cas, res)]
+
+
+def _summary(ev: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {k: ev[k] for k in keys if k in ev}
+
+
+EVENT_KEYS = ("documents", "trigger_id", "trigger_cls", "trigger_type", "arg_id", "arg_cls", "per_type", "per_role")
+
+
+# -- the pipeline for a batch of documents ------------------------------------------------------------
+
+class EventModels:
+    """The trained pieces of an events run (encoder, trigger taggers, argument classifiers)."""
+
+    def __init__(self, schema, encoder, triggers: dict[str, Any], arguments: dict[str, Any], window: int,
+                 cluster: bool = True):
+        self.schema = schema
+        self.encoder = encoder
+        self.triggers = triggers
+        self.arguments = arguments
+        self.window = window
+        self.cluster = cluster
+
+    def link(self, design: str, docs: Sequence[tuple[str, list, list]], gold_links: Sequence[dict] | None = None) -> list:
+        """Candidate pairs of every document with predicted roles."""
+        from ..events.arguments import candidate_pairs
+
+        pairs = []
+        for d, (text, trigs, ents) in enumerate(docs):
+            pairs += candidate_pairs(d, text, trigs, ents, self.schema, self.window,
+                                     gold_links[d] if gold_links else None)
+        self.arguments[design].predict(pairs, docs)
+        return pairs
+
+    def annotate(self, documents: Sequence, entities: Sequence[Sequence[tuple[int, int, str]]],
+                 trigger_design: str, argument_design: str,
+                 triggers: Sequence[Sequence[tuple[int, int, str]]] | None = None) -> list[AnnotationSet]:
+        """End to end: given NER entities (and optionally precomputed triggers), predicted annotation sets."""
+        from ..events.records import attach_events, build_annotation
+
+        if triggers is None:
+            triggers = self.triggers[trigger_design].predict([d.text for d in documents])
+        built = [build_annotation(doc, ents, trigs, self.schema) for doc, ents, trigs in zip(documents, entities, triggers)]
+        docs = [(doc.text, tm, em) for doc, (_, em, tm) in zip(documents, built)]
+        pairs = self.link(argument_design, docs)
+        by_doc: dict[int, list] = {}
+        for p in pairs:
+            by_doc.setdefault(p.doc, []).append(p)
+        return [attach_events(aset, tm, by_doc.get(d, []), self.cluster) for d, (aset, _, tm) in enumerate(built)]
+
+
+# -- training ------------------------------------------------------------------------------------------
+
+def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebuilt: bool, t0: float,
+               train_docs: list[dict], train_windows: list[dict], progress: bool = True) -> dict[str, Any]:
+    from ..dataset import trigger_tag_names
+    from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier, candidate_pairs
+    from ..events.records import assemble_records
+    from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
+    from ..metrics.events import score_events
+    from ..metrics.records import casualty_attribute_accuracy, score_records
+    from ..predict import load_predictor
+    from .run import git_commit, package_versions
+
+    ec = recipe.events
+    schema = repo.schema
+    timing: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.time()
+        timing[name] = round(now - since, 2)
+        return now
+
+    import torch
+
+    torch.set_num_threads(recipe.train.threads)
+    torch.manual_seed(recipe.seed)
+    ner_run = resolve_run(repo.root, ec.ner_run)
+    ner_model = ner_model_dir(ner_run)
+    enc_path = resolve_encoder_path(ec.encoder, ner_run)
+    tag_names = trigger_tag_names(schema, recipe.data.scheme)
+    model_dir = out / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+
+    split_ids = {s: [r["doc_id"] for r in rows["documents"][s]] for s in ("dev", "test")}
+    train_ids = [r["doc_id"] for r in train_docs]
+    gold = {d: repo.annotation(d) for d in train_ids + split_ids["dev"] + split_ids["test"]}
+
+    # 1. NER entities for the end-to-end setting
+    t = time.time()
+    ner = load_predictor(ner_run)
+    eval_ids = split_ids["dev"] + split_ids["test"]
+    ner_pred = dict(zip(eval_ids, ner.predict([gold[d].text for d in eval_ids])))
+    del ner
+    t = lap("ner_predict", t)
+
+    # 2. the frozen encoder, one forward pass over every document
+    encoder = FrozenEncoder(enc_path, max_length=ec.max_length, stride=ec.stride, batch_size=ec.batch_size)
+    encoder.states([gold[d].text for d in train_ids + eval_ids], progress=progress)
+    t = lap("encoder_pass", t)
+
+    # 3. triggers, both designs
+    head = HeadTriggerTagger(encoder)
+    head_info = head.fit(train_docs, tag_names, C=ec.trigger_C, seed=recipe.seed)
+    head.save(model_dir)
+    t = lap("trigger_head_fit", t)
+    crf = CrfTriggerTagger(window=recipe.crf.window)
+    crf_info = crf.fit(train_windows, tag_names, model_dir / "trigger_crf.crfsuite", c1=recipe.crf.c1, c2=recipe.crf.c2,
+                       max_iterations=ec.crf_iterations)
+    t = lap("trigger_crf_fit", t)
+    taggers = {"head": head, "crf": crf}
+    trig_pred: dict[str, dict[str, list]] = {}
+    for name, tagger in taggers.items():
+        t1 = time.time()
+        trig_pred[name] = dict(zip(eval_ids, tagger.predict([gold[d].text for d in eval_ids])))
+        lap(f"trigger_{name}_predict", t1)
+    t = time.time()
+
+    # 4. argument classifiers, both designs, trained on gold triggers and entities of the training split
+    train_docs_m, train_links = [], []
+    for d in train_ids:
+        ents, trigs, links = mentions_of(gold[d], schema)
+        train_docs_m.append((gold[d].text, trigs, ents))
+        train_links.append(links)
+    train_pairs = []
+    for k, (text, trigs, ents) in enumerate(train_docs_m):
+        train_pairs += candidate_pairs(k, text, trigs, ents, schema, ec.window_sentences, train_links[k])
+    feat = FeatureArgumentClassifier()
+    feat_info = feat.fit(train_pairs, train_docs_m, C=ec.argument_C, seed=recipe.seed)
+    feat.save(model_dir)
+    t = lap("arguments_features_fit", t)
+    mark = MarkerArgumentClassifier(encoder, schema.entity_labels, mode=ec.marker_mode, max_tokens=ec.marker_max_tokens)
+    mark_info = mark.fit(train_pairs, train_docs_m, C=ec.marker_C, seed=recipe.seed, progress=progress)
+    mark.save(model_dir)
+    t = lap("arguments_markers_fit", t)
+    models = EventModels(schema, encoder, taggers, {"markers": mark, "features": feat}, ec.window_sentences,
+                         cluster=ec.same_as == "class")
+
+    metrics: dict[str, Any] = {"recipe": recipe.name, "kind": "events", "seed": recipe.seed, "dataset_fingerprint": fp,
+                               "train_documents": len(train_ids), "ner_run": str(ec.ner_run), "encoder": ec.encoder,
+                               "primary": {"trigger_model": ec.trigger_model, "argument_model": ec.argument_model},
+                               "window_sentences": ec.window_sentences, "marker_mode": ec.marker_mode}
+    predictions: dict[str, list[dict]] = {}
+    nb = ec.bootstrap
+    for split in ("dev", "test"):
+        ids = split_ids[split]
+        gsets = [gold[d] for d in ids]
+        m: dict[str, Any] = {"documents": len(ids)}
+        # triggers alone
+        m["triggers"] = {}
+        for name in TRIGGER_DESIGNS:
+            pairs = {d: (gold[d], trigger_only(gold[d], trig_pred[name][d], schema)) for d in ids}
+            ev = score_events(pairs, seed=recipe.seed, n_boot=nb)
+            m["triggers"][name] = _summary(ev, ("documents", "trigger_id", "trigger_cls", "trigger_type", "per_type"))
+        # arguments on gold triggers and gold entities
+        gdocs, glinks = [], []
+        for d in ids:
+            ents, trigs, links = mentions_of(gold[d], schema)
+            gdocs.append((gold[d].text, trigs, ents))
+            glinks.append(links)
+        gold_records = {d: assemble_records(gold[d], schema) for d in ids}
+        m["arguments_gold_input"], m["records_gold_input"] = {}, {}
+        for design in ARGUMENT_DESIGNS:
+            t1 = time.time()
+            pairs = models.link(design, gdocs, glinks)
+            lap(f"arguments_{design}_predict_gold_{split}", t1)
+            cand_links = sum(1 for p in pairs if glinks[p.doc].get((p.trigger.id, p.entity.id)))
+            by_doc: dict[int, list] = {}
+            for p in pairs:
+                by_doc.setdefault(p.doc, []).append(p)
+            psets = {d: with_predicted_args(gold[d], by_doc.get(k, [])) for k, d in enumerate(ids)}
+            ev = score_events({d: (gold[d], psets[d]) for d in ids}, seed=recipe.seed, n_boot=nb)
+            entry = _summary(ev, ("documents", "arg_id", "arg_cls", "per_role"))
+            entry["candidate_pairs"] = len(pairs)
+            entry["gold_links"] = int(sum(len({(e.trigger, a.span) for e in gold[d].events for a in e.args}) for d in ids))
+            entry["gold_links_in_window"] = cand_links
+            m["arguments_gold_input"][design] = entry
+            m["records_gold_input"][design] = score_records(
+                {d: (gold_records[d], assemble_records(psets[d], schema)) for d in ids}, seed=recipe.seed, n_boot=nb)
+        # end to end
+        m["end_to_end"] = {}
+        docs = [gold[d].document for d in ids]
+        ents = [ner_pred[d] for d in ids]
+        for design in ARGUMENT_DESIGNS:
+            t1 = time.time()
+            psets_l = models.annotate(docs, ents, ec.trigger_model, design,
+                                      triggers=[trig_pred[ec.trigger_model][d] for d in ids])
+            lap(f"end_to_end_{design}_{split}", t1)
+            psets = dict(zip(ids, psets_l))
+            ev = score_events({d: (gold[d], psets[d]) for d in ids}, seed=recipe.seed, n_boot=nb)
+            precs = {d: assemble_records(psets[d], schema) for d in ids}
+            m["end_to_end"][design] = {"events": _summary(ev, EVENT_KEYS),
+                                       "records": score_records({d: (gold_records[d], precs[d]) for d in ids},
+                                                                seed=recipe.seed, n_boot=nb)}
+            if design == ec.argument_model:
+                primary = psets
+                predictions[split] = [{"doc_id": d, "annotation": psets[d].to_dict(), "records": precs[d]} for d in ids]
+        m["casualty_normalizer"] = {
+            "gold_spans": casualty_attribute_accuracy([(casualty_triples(a), normalized_triples(a)) for a in gsets]),
+            "ner_spans": casualty_attribute_accuracy([(casualty_triples(gold[d]), casualty_triples(primary[d]))
+                                                      for d in ids]),
+        }
+        m["same_as_rule_on_gold_triggers"] = same_as_pairwise(gsets)
+        metrics[split] = m
+    t = time.time()
+    metrics["ceiling"] = annotator_ceiling(repo, split_ids, seed=recipe.seed, n_boot=nb)
+    t = lap("ceiling", t)
+    metrics["models"] = {"trigger_head": head_info, "trigger_crf": crf_info, "arguments_features": feat_info,
+                         "arguments_markers": {**mark_info, "encoder_passes": mark.passes}}
+    metrics["timing_seconds"] = timing
+
+    # run folder
+    (out / "casus_run.json").write_text(json.dumps({
+        "kind": "events", "ner_run": str(ner_run.resolve()), "ner_model_sha256": file_sha256(ner_model / "model.safetensors")
+        if (ner_model / "model.safetensors").is_file() else None,
+        "encoder": ec.encoder, "encoder_path": enc_path if ec.encoder != "ner" else None,
+        "max_length": ec.max_length, "stride": ec.stride, "batch_size": ec.batch_size,
+        "trigger_model": ec.trigger_model, "argument_model": ec.argument_model, "window_sentences": ec.window_sentences,
+        "crf_window": recipe.crf.window, "same_as": ec.same_as, "scheme": recipe.data.scheme}, indent=2) + "\n")
+    for split, recs in predictions.items():
+        atomic_write(out / "predictions" / f"{split}.jsonl",
+                     "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+    wall = time.time() - t0
+    info = {"recipe": recipe.name, "seed": recipe.seed, "dataset_fingerprint": fp, "dataset_rebuilt": rebuilt,
+            "git": git_commit(repo.root), "packages": package_versions(), "wall_seconds": wall,
+            "ner_run": str(ner_run), "encoder_path": enc_path, "threads": recipe.train.threads,
+            "train": {"timing_seconds": timing, "encoder_tokens": encoder.tokens_run}}
+    import platform
+
+    info.update({"python": platform.python_version(), "platform": platform.platform()})
+    atomic_write(out / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    return {"out": out, "metrics": metrics, "info": info}
+
+
+# -- the ceiling: annotators' blind passes scored like the model --------------------------------------
+
+def annotator_ceiling(repo: Repo, split_ids: dict[str, list[str]], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+    """Each annotator's independent pass against gold on the dev/test documents it covers: event
+    scores, record scores and casualty attribute accuracy (the same functions as for the model)."""
+    from ..events.records import assemble_records
+    from ..metrics.events import score_events
+    from ..metrics.records import casualty_attribute_accuracy, score_records
+
+    out: dict[str, Any] = {}
+    schema = repo.schema
+    pooled: dict[str, dict[str, tuple[AnnotationSet, AnnotationSet]]] = {}
+    for ann in repo.annotators():
+        res: dict[str, Any] = {}
+        for split, ids in split_ids.items():
+            have = [d for d in ids if d in set(repo.pass_ids(ann))]
+            if not have:
+                continue
+            pairs = {}
+            for d in have:
+                try:
+                    pairs[d] = (repo.annotation(d), repo.annotation(d, ann))
+                except Exception:  # an unreadable pass is skipped, not fatal  # noqa: BLE001
+                    continue
+            if not pairs:
+                continue
+            pooled.setdefault(split, {}).update({f"{ann}/{d}": v for d, v in pairs.items()})
+            res[split] = _ceiling_scores(pairs, schema, seed, n_boot)
+        if res:
+            out[ann] = res
+    for split, pairs in pooled.items():
+        out.setdefault("pooled", {})[split] = _ceiling_scores(pairs, schema, seed, n_boot)
+    if out:
+        out["note"] = ("blind passes scored against gold with the model's scorers; 'pooled' treats every "
+                       "(annotator, document) as one resampling unit")
+    return out
+
+
+def _ceiling_scores(pairs: dict[str, tuple[AnnotationSet, AnnotationSet]], schema, seed: int, n_boot: int) -> dict[str, Any]:
+    from ..events.records import assemble_records
+    from ..metrics.events import score_events
+    from ..metrics.records import casualty_attribute_accuracy, score_records
+
+    ev = score_events(pairs, seed=seed, n_boot=n_boot)
+    recs = score_records({d: (assemble_records(g, schema), assemble_records(p, schema)) for d, (g, p) in pairs.items()},
+                         seed=seed, n_boot=n_boot)
+    cas = casualty_attribute_accuracy([(casualty_triples(g), casualty_triples(p)) for g, p in pairs.values()])
+    return {"documents": len(pairs), "events": _summary(ev, EVENT_KEYS), "records": recs, "casualty_attributes": cas}
