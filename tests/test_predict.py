@@ -94,3 +94,20 @@ def test_predict_bad_input_is_a_clear_error(crf_run, tmp_path):
     assert r.exit_code == 1 and "bad.jsonl:2" in r.output
     r = _cli(["predict", str(tmp_path), "--docs", "casus-000", "--out", str(tmp_path / "o.jsonl")], root)
     assert r.exit_code == 1 and "not a casus run folder" in r.output
+
+
+def test_predict_export_preannotation_round_trip(crf_run, tmp_path):
+    """`casus predict RUN --docs ... --export labelstudio FILE` writes predictions an annotator corrects and
+    imports back; untouched, the import gives back exactly the predicted spans."""
+    root, run = crf_run
+    out = tmp_path / "tasks.json"
+    r = _cli(["predict", str(run), "--docs", "casus-000", "--export", "labelstudio", str(out)], root)
+    assert r.exit_code == 0, r.output
+    tasks = json.loads(out.read_text())
+    assert len(tasks) == 1 and tasks[0]["predictions"]
+    from casus.formats import labelstudio
+    from casus.predict import load_predictor
+
+    back = labelstudio.read(out, Repo.open(root).schema, source="predictions")
+    expected = load_predictor(run).predict([Repo.open(root).document("casus-000").text])[0]
+    assert sorted((s.start, s.end, s.label) for s in back[0].spans) == sorted(expected)

@@ -56,8 +56,10 @@ def predict(
     run: Path = typer.Argument(..., help="a casus run folder"),
     more: List[str] = typer.Argument(None, help="more inputs after --docs (so `--docs a b c` works)", show_default=False),
     docs: List[str] = typer.Option(..., "--docs", help="corpus ids, text files, folders of .txt, or JSONL with a text field"),
-    out: Path = typer.Option(..., "--out", help="output: .jsonl (streamed, resumable) or .json (one array)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="output: .jsonl (streamed, resumable) or .json (one array)"),
     fmt: str = typer.Option("casus", "--format", help="casus or doccano"),
+    export: Optional[str] = typer.Option(None, "--export", help="pre-annotation for a tool: labelstudio or doccano; "
+                                         "the next argument after the format (or --out) is the file"),
     resume: bool = typer.Option(False, "--resume", help="skip documents already in the .jsonl output"),
     batch_docs: int = typer.Option(64, "--chunk", help="documents predicted per chunk (bounds memory)"),
     root: Optional[Path] = RootOption,
@@ -68,6 +70,25 @@ def predict(
     from ..schema import load_schema
 
     docs = list(docs) + list(more or [])
+    if export is not None:
+        # `--export labelstudio FILE`: FILE arrives as the last extra argument unless --out names it
+        if out is None:
+            if not more:
+                raise typer.BadParameter("--export FORMAT needs an output FILE (e.g. --export labelstudio tasks.json)")
+            out, docs = Path(docs[-1]), docs[:-1]
+        from ..interop import preannotate
+
+        with handled():
+            try:
+                repo = open_repo(root)
+            except StoreError:
+                repo = None
+            asets = preannotate(run, docs, export, out, repo=repo)
+        console.print(f"{len(asets)} pre-annotated document(s) -> {out}; after correction in the tool: "
+                      f"casus import {export} {out} --annotator NAME")
+        return
+    if out is None:
+        raise typer.BadParameter("--out FILE is required")
     with handled():
         predictor = load_predictor(run)
         try:
