@@ -77,9 +77,10 @@ def _env() -> dict:
     return dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", NO_COLOR="1", PYTHONUNBUFFERED="1")
 
 
-def _run(cmd: list[str], log: Path) -> tuple[float, float | None]:
-    """Run cmd (logging stdout+stderr to ``log``); returns (wall seconds, peak RSS MiB). Fails loudly."""
-    full = ["/usr/bin/time", "-f", "MAXRSS %M", *cmd] if Path("/usr/bin/time").exists() else cmd
+def _run(cmd: list[str], log: Path) -> tuple[float, float | None, float | None]:
+    """Run cmd (logging stdout+stderr to ``log``); returns (wall seconds, peak RSS MiB, CPU seconds
+    user+sys). Fails loudly. CPU seconds are the robust figure on a shared machine."""
+    full = ["/usr/bin/time", "-f", "MAXRSS %M\nCPU %U %S", *cmd] if Path("/usr/bin/time").exists() else cmd
     t0 = time.perf_counter()
     r = subprocess.run(full, capture_output=True, text=True, env=_env())
     wall = time.perf_counter() - t0
@@ -87,7 +88,9 @@ def _run(cmd: list[str], log: Path) -> tuple[float, float | None]:
     if r.returncode != 0:
         raise SystemExit(f"failed ({r.returncode}): {shlex.join(cmd)}\n{r.stderr[-3000:]}")
     rss = [ln for ln in r.stderr.splitlines() if ln.startswith("MAXRSS ")]
-    return wall, (int(rss[-1].split()[1]) / 1024 if rss else None)
+    cpu = [ln for ln in r.stderr.splitlines() if ln.startswith("CPU ")]
+    return (wall, int(rss[-1].split()[1]) / 1024 if rss else None,
+            sum(float(x) for x in cpu[-1].split()[1:]) if cpu else None)
 
 
 def _casus() -> list[str]:
@@ -228,7 +231,7 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
         for s in sets:
             cmd += ["--set", s]
         print(f"-- {system}: {_pretty(cmd)}", flush=True)
-        wall, rss = _run(cmd, logs / f"{run_name}.log")
+        wall, rss, cpu = _run(cmd, logs / f"{run_name}.log")
         metrics = json.loads((out / "metrics.json").read_text())
         rinfo = json.loads((out / "run_info.json").read_text())
         if "train_seconds_this_process" in rinfo["train"]:
@@ -242,7 +245,7 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
                "f1": 100 * t["f1"], "precision": 100 * t["precision"], "recall": 100 * t["recall"],
                "seqeval_f1_on_casus_tokens": 100 * metrics["test"]["seqeval"]["micro_f1"],
                "dev_f1": 100 * metrics["dev"]["strict"]["micro"]["f1"],
-               "train_s": train_s, "train_s_note": train_note, "wall_s": wall, "peak_rss_mib": rss,
+               "train_s": train_s, "train_s_note": train_note, "wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss,
                "command": bench_cmd,
                "inner_command": _pretty(cmd).replace(str(repo_dir), "$REPO"),
                "train_documents": metrics["train_documents"], "subset": subset_line,
@@ -285,7 +288,7 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
         jp.write_text(json.dumps(job), encoding="utf-8")
         cmd = [sys.executable, str(ROOT / "bench" / "_hf_ner.py"), str(jp), str(rp)]
         print(f"-- HF recipe: {_pretty(cmd)}", flush=True)
-        wall, rss = _run(cmd, logs / "hf.log")
+        wall, rss, cpu = _run(cmd, logs / "hf.log")
         res = json.loads(rp.read_text())
         from seqeval.metrics import f1_score, precision_score, recall_score
 
@@ -301,7 +304,8 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
                "recall": 100 * recall_score(y_true, y_pred),
                "casus_scorer_f1": cross["f1"],
                "train_s": res["train_seconds"], "train_s_note": "trainer.train() (no evaluation during training)",
-               "predict_s": res["predict_seconds"], "wall_s": wall, "peak_rss_mib": rss, "command": bench_cmd,
+               "train_cpu_s": res["train_cpu_seconds"], "predict_s": res["predict_seconds"], "wall_s": wall,
+               "cpu_s": cpu, "peak_rss_mib": rss, "command": bench_cmd,
                "inner_command": _pretty(cmd).replace(str(work / name), "$WORK"),
                "train_documents": subset["train_documents"], "train_sentences": len(train_s),
                "test_sentences": len(test_s), "words_without_subword": res["truncated_words"],
@@ -333,13 +337,13 @@ def print_table(res: dict) -> None:
     mention = res["benchmark"] == "muc4"
     print(f"\n{res['benchmark']}: {res['metric']}")
     print(f"subset: {res['subset_line']}")
-    head = f"{'system':72s} {'F1':>6s} {'P':>6s} {'R':>6s} {'train s':>8s} {'wall s':>7s}"
+    head = f"{'system':72s} {'F1':>6s} {'P':>6s} {'R':>6s} {'train s':>8s} {'wall s':>7s} {'CPU s':>7s}"
     if mention:
         head += f" {'mention F1':>10s}"
     print(head)
     for r in res["rows"]:
         line = (f"{r['system'][:72]:72s} {r['f1']:6.2f} {r['precision']:6.2f} {r['recall']:6.2f} "
-                f"{r['train_s']:8.1f} {r['wall_s']:7.1f}")
+                f"{r['train_s']:8.1f} {r['wall_s']:7.1f} {r['cpu_s'] or float('nan'):7.1f}")
         if mention:
             line += f" {r['mention_f1']:10.2f}"
         print(line)

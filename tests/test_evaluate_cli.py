@@ -262,7 +262,7 @@ def test_curve_tiny_crf(curve_repo):
     assert "human agreement ceiling: 0.850" in r.output
 
 
-@pytest.mark.parametrize("kind", ["labelstudio", "brat", "casus", "inline"])
+@pytest.mark.parametrize("kind", ["labelstudio", "labelstudio-predictions", "brat", "casus", "inline"])
 def test_evaluate_reads_every_format(tmp_repo, tmp_path, doccano_files, kind):
     """The doccano gold written out in another format scores 1.0 against itself (format detected)."""
     from casus.formats import brat, doccano, inline, labelstudio
@@ -271,9 +271,14 @@ def test_evaluate_reads_every_format(tmp_repo, tmp_path, doccano_files, kind):
     gold, _ = doccano_files
     schema = Repo.open(tmp_repo).schema
     asets = doccano.read(gold, schema)
-    if kind == "labelstudio":
+    if kind.startswith("labelstudio"):
         target = tmp_path / "tasks.json"
         labelstudio.write(asets, target, schema)
+        if kind == "labelstudio-predictions":  # a model's output: predictions, no annotations
+            tasks = json.loads(target.read_text(encoding="utf-8"))
+            for t in tasks:
+                t["predictions"] = t.pop("annotations")
+            target.write_text(json.dumps(tasks), encoding="utf-8")
     elif kind == "brat":
         target = tmp_path / "brat"
         brat.write(asets, target, schema)
@@ -297,7 +302,7 @@ def test_evaluate_reads_every_format(tmp_repo, tmp_path, doccano_files, kind):
                 root=tmp_repo)
     assert r.exit_code == 0, r.output
     m = json.loads(r.output)
-    assert m["pred"]["kind"] == kind
+    assert m["pred"]["kind"] == kind.split("-")[0]
     assert m["documents"] == 3
     assert m["strict"]["micro"]["f1"] == 1.0
 
@@ -336,3 +341,20 @@ def test_evaluate_attributes_and_events(tmp_repo):
     r = run_cli(["evaluate", "--gold", "gold", "--pred", "p1"], root=tmp_repo)
     assert r.exit_code == 0, r.output
     assert "CASUALTY attributes" in r.output and "argument classification" in r.output
+
+
+def test_default_gold_pairs_by_text_when_ids_differ(run_repo, tmp_path):
+    pred = _jsonl(tmp_path / "p.jsonl", [{**PRED[0], "doc_id": "other-id"}])
+    r = run_cli(["evaluate", "--pred", str(pred), "--format", "json", "--bootstrap", "0"], root=run_repo)
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert m["matching"]["matched_by_text"] == [["d1", "other-id"]]
+    assert m["matching"]["gold_only"] == [] and m["documents"] == 1
+    assert (m["strict"]["micro"]["tp"], m["strict"]["micro"]["fp"], m["strict"]["micro"]["fn"]) == (3, 3, 3)
+
+
+def test_nothing_in_common_is_an_error(run_repo, tmp_path):
+    pred = _jsonl(tmp_path / "p.jsonl", [{"doc_id": "zz", "text": "Unrelated text.", "label": []}])
+    r = run_cli(["evaluate", "--pred", str(pred)], root=run_repo)
+    assert r.exit_code == 1
+    assert "no document is on both sides" in r.output and "zz" in r.output

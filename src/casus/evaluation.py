@@ -326,6 +326,8 @@ def load_source(spec: str | Path, repo: Repo | None = None, fmt: str | None = No
                 from .formats import labelstudio
 
                 asets = labelstudio.read(path, schema, annotator=annotator)
+                if not asets:  # a model's output: tasks holding predictions only
+                    asets = labelstudio.read(path, schema, source="predictions", annotator=annotator)
             elif kind == "brat":
                 from .formats import brat
 
@@ -347,11 +349,23 @@ def load_source(spec: str | Path, repo: Repo | None = None, fmt: str | None = No
     return Source(spec=spec_s, kind=kind, path=path, sets=_index(asets, str(path)), info=info)
 
 
-def gold_for(repo: Repo, doc_ids: Sequence[str]) -> Source:
-    """The repository's gold annotations for ``doc_ids`` (those that have gold)."""
+def gold_for(repo: Repo, doc_ids: Sequence[str], texts: Sequence[str] = ()) -> Source:
+    """The repository's gold annotations for ``doc_ids`` (those that have gold), plus the gold documents
+    whose text equals (up to whitespace) one of ``texts`` — predictions made under other ids."""
     have = set(repo.gold_ids())
     sets = {d: repo.annotation(d) for d in doc_ids if d in have}
+    wanted = {_squash(t) for t in texts}
+    if wanted:
+        for d in sorted(have - set(sets)):
+            if _squash(repo.document(d).text) in wanted:
+                sets[d] = repo.annotation(d)
     return Source(spec=str(repo.gold_dir), kind="annotations", path=repo.gold_dir, sets=sets)
+
+
+def gold_for_source(repo: Repo, pred: Source) -> Source:
+    """Default gold: the repository's gold for the predicted documents, by id or else by text."""
+    have = set(repo.gold_ids())
+    return gold_for(repo, list(pred.sets), [a.text for d, a in pred.sets.items() if d not in have])
 
 
 # -- pairing ---------------------------------------------------------------------------------------
@@ -433,10 +447,11 @@ def pair_documents(gold: Mapping[str, AnnotationSet], pred: Mapping[str, Annotat
             if len(cands) != 1:
                 continue
             gid = cands[0]
+            r = remap_onto(p, g_left[gid].document)
+            if r is None:
+                continue
             g = g_left.pop(gid)
             del p_left[pid]
-            r = remap_onto(p, g.document)
-            assert r is not None
             if g.text != p.text:
                 res.remapped.append(gid)
             res.by_text.append((gid, pid))
@@ -652,7 +667,7 @@ def compare_runs(runs: Sequence[str | Path], repo: Repo | None, *, gold_spec: st
     else:
         if repo is None:
             raise StoreError("compare needs gold annotations: run inside the repository or pass --gold")
-        gold = gold_for(repo, list(base.sets))
+        gold = gold_for_source(repo, base)
     schema = repo.schema if repo is not None else resolve_schema(None, base.path)
     pairing0 = pair_documents(gold.sets, base.sets)
     if not pairing0.pairs:

@@ -21,8 +21,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .evaluation import (ERROR_CLASSES, Evaluation, align_spans, confusion, evaluate, fmt_ci, gold_for, load_source,
-                         resolve_schema)
+from .evaluation import (ERROR_CLASSES, Evaluation, align_spans, confusion, evaluate, fmt_ci, gold_for_source,
+                         load_source, resolve_schema)
 from .metrics.agreement import triples
 from .metrics.spans import SCHEMES
 from .store import Repo, atomic_write
@@ -321,7 +321,7 @@ def build_report(run: Path, repo: Repo | None, *, gold_spec: str | None = None, 
             from .errors import StoreError
 
             raise StoreError(f"{run}: no repository to take gold annotations from; run inside it, pass --root or --gold")
-        gold = gold_for(repo, list(pred.sets))
+        gold = gold_for_source(repo, pred)
     schema = repo.schema if repo is not None else resolve_schema(None, run if run.is_dir() else run.parent)
     ev = evaluate(gold.sets, pred.sets, labels=labels, schema=schema, seed=seed, n_boot=n_boot)
     out = Path(out) if out else (run / "report" if run.is_dir() else run.parent / f"{run.stem}-report")

@@ -30,6 +30,13 @@ from .validate import check_annotation, check_metadata, json_locator, parse_json
 GOLD = "gold"
 
 
+def _file_mode() -> int:
+    """0666 minus the process umask (mkstemp would leave temporary files at 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -39,6 +46,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -68,6 +76,7 @@ class WriteBatch:
                     fh.write(raw)
                     fh.flush()
                     os.fsync(fh.fileno())
+                os.chmod(tmp, _file_mode())
         except BaseException:
             for tmp, _ in temps:
                 if os.path.exists(tmp):

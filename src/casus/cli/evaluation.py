@@ -150,7 +150,7 @@ def evaluate(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Score predictions against gold: strict/partial span P/R/F1 with CIs, attributes, events."""
-    from ..evaluation import EvaluationError, gold_for, load_source, parse_labels, resolve_schema
+    from ..evaluation import EvaluationError, gold_for_source, load_source, parse_labels, resolve_schema
     from ..evaluation import evaluate as run_eval
 
     with handled(fmt):
@@ -159,7 +159,7 @@ def evaluate(
         if gold is None:
             if repo is None:
                 raise StoreError("no --gold and no repository to take gold from; pass --gold or --root")
-            g = gold_for(repo, list(p.sets))
+            g = gold_for_source(repo, p)
         else:
             g = load_source(gold, repo, fmt=gold_format, split=split)
         schema = repo.schema if repo is not None else (resolve_schema(None, p.path if p.path and p.path.is_dir() else None))
