@@ -354,6 +354,24 @@ def print_table(res: dict) -> None:
         print(f"  {r['system']}: {r['inner_command']}")
 
 
+def markdown(res: dict) -> str:
+    """One benchmark's table for eval/benchmarks.md, from its eval/benchmarks/<bench>.json."""
+    muc = res["benchmark"] == "muc4"
+    lines = [f"Metric: {res['metric']}. Subset: {res['subset_line']}.", "",
+             "| system | F1 | P | R | " + ("mention F1 | " if muc else "") + "train s | CPU s (whole command) | command |",
+             "|---|---|---|---|" + ("---|" if muc else "") + "---|---|---|"]
+    for r in res["rows"]:
+        cmd = f"`{res['command']}` → `{r['inner_command']}`"
+        lines.append(f"| {r['system']} | {r['f1']:.2f} | {r['precision']:.2f} | {r['recall']:.2f} | "
+                     + (f"{r['mention_f1']:.2f} | " if muc else "")
+                     + f"{r['train_s']:.0f} | {r['cpu_s']:.0f} | {cmd} |")
+    for p in res["published"]:
+        pr = ("– | –" if p["precision"] is None else f"{p['precision']:.2f} | {p['recall']:.2f}")
+        lines.append(f"| published: {p['system']} | {p['f1']:.2f} | {pr} | " + ("– | " if muc else "")
+                     + f"– | – | {p['source']} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bench", default="re3d", choices=[*BENCHES, "all"])
@@ -369,7 +387,14 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="where the temporary repositories go")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repositories and run folders")
     ap.add_argument("--out-dir", type=Path, default=ROOT / "eval" / "benchmarks")
+    ap.add_argument("--markdown", action="store_true", help="print the tables of the written JSON files and stop")
     a = ap.parse_args()
+    if a.markdown:
+        for name in BENCHES:
+            p = a.out_dir / f"{name}.json"
+            if p.is_file():
+                print(f"### {name}\n\n{markdown(json.loads(p.read_text()))}\n")
+        return
     if not a.shared.is_dir():
         raise SystemExit(f"{a.shared}: benchmark data not found (expected ../shared/benchmarks beside the project)")
     bench_cmd = "python bench/benchmarks.py " + shlex.join(sys.argv[1:])
