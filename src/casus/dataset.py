@@ -101,7 +101,7 @@ def _trigger_spans(aset: AnnotationSet, schema: Schema) -> list[Any]:
     """Trigger spans relabelled with their event's class (``TYPE:subtype``) for the trigger tag layer."""
     from .model import Span
 
-    cls = {e.trigger: (f"{e.type}:{e.subtype}" if e.subtype else e.type) for e in aset.events}
+    cls = {e.trigger: e.trigger_class for e in aset.events}
     out = []
     for s in aset.triggers(schema.trigger_label):
         label = cls.get(s.id)

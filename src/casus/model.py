@@ -121,6 +121,11 @@ class Event:
         object.__setattr__(self, "attrs", _freeze(self.attrs))
 
     @property
+    def trigger_class(self) -> str:
+        """``TYPE:subtype`` (or ``TYPE``): the class of the trigger tag layer and of tool labels."""
+        return self.type + (f":{self.subtype}" if self.subtype else "")
+
+    @property
     def modality(self) -> str:
         return str(self.attrs.get("modality", "asserted"))
 

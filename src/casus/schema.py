@@ -115,6 +115,15 @@ class Schema(BaseModel):
                     roles.append(r)
         return roles
 
+    def parse_trigger_class(self, label: str) -> tuple[str, str | None] | None:
+        """(type, subtype) for a trigger-class label (``ATTACK:airstrike`` or ``ATTACK``); None for anything else."""
+        if label in self.labels:
+            return None
+        typ, _, sub = label.partition(":")
+        if typ in self.event_types:
+            return typ, (sub or None)
+        return None
+
     def is_label(self, label: str) -> bool:
         return label in self.labels or label == self.trigger_label
 

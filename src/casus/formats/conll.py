@@ -65,17 +65,6 @@ class _Chunk(NamedTuple):
     label: str
 
 
-def _trigger_class(event: Event) -> str:
-    return event.type + (f":{event.subtype}" if event.subtype else "")
-
-
-def _parse_label(label: str, schema: Schema) -> tuple[str, str | None] | None:
-    if label in schema.labels:
-        return None
-    typ, _, sub = label.partition(":")
-    if typ in schema.event_types:
-        return typ, (sub or None)
-    return None
 
 
 # -- write -----------------------------------------------------------------------------------------
@@ -91,7 +80,7 @@ def _doc_lines(aset: AnnotationSet, schema: Schema, offsets: bool, triggers: boo
         if s.label == schema.trigger_label:
             if not triggers:
                 continue
-            label = _trigger_class(first_event[s.id]) if s.id in first_event else s.label
+            label = first_event[s.id].trigger_class if s.id in first_event else s.label
         else:
             label = s.label
         if re.search(r"\s", label):
@@ -203,7 +192,7 @@ def _build(d: _Doc, default_id: str, schema: Schema, file: str, annotator: str) 
         for i, j, label in tags_to_token_spans([t.tag for t in sent]):
             n += 1
             sid = f"_{n}"
-            cls = _parse_label(label, schema)
+            cls = schema.parse_trigger_class(label)
             if cls is not None:
                 spans.append(Span(id=sid, start=row[i][0], end=row[j][1], label=schema.trigger_label))
                 events.append(Event(id=sid, type=cls[0], subtype=cls[1], trigger=sid))

@@ -52,38 +52,14 @@ from typing import Any, Iterable
 from ..errors import FormatError, ModelError
 from ..model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from ..schema import Schema
+from .triggers import events_by_trigger
 from .offsets import (OffsetConverter, OffsetError, PathOrFile, convert_newlines, format_error, fresh_id, is_int,
                       line_endings, read_source, write_target)
 
 __all__ = ["read", "write", "loads", "dumps"]
 
 
-def trigger_class(event: Event) -> str:
-    return event.type + (f":{event.subtype}" if event.subtype else "")
 
-
-def _parse_label(label: str, schema: Schema) -> tuple[str, str | None] | None:
-    """(type, subtype) for a trigger-class label, else None (an entity label, kept as it is)."""
-    if label in schema.labels:
-        return None
-    typ, _, sub = label.partition(":")
-    if typ in schema.event_types:
-        return typ, (sub or None)
-    return None
-
-
-def _events_by_trigger(aset: AnnotationSet, schema: Schema) -> dict[str, Event]:
-    spans = aset.span_by_id()
-    out: dict[str, Event] = {}
-    for e in aset.events:
-        if spans[e.trigger].label != schema.trigger_label:
-            raise ModelError(f"{aset.doc_id}: event {e.id} has trigger {e.trigger}, a {spans[e.trigger].label} span; "
-                             f"only {schema.trigger_label} spans can carry an event in this format")
-        if e.trigger in out:
-            raise ModelError(f"{aset.doc_id}: trigger span {e.trigger} anchors events {out[e.trigger].id} and {e.id}; "
-                             "this format holds one event per trigger")
-        out[e.trigger] = e
-    return out
 
 
 # -- write -----------------------------------------------------------------------------------------
@@ -94,14 +70,14 @@ def record(aset: AnnotationSet, schema: Schema, *, offsets: str = "utf16", newli
     aset = convert_newlines(aset, newline)
     text = aset.document.text
     conv = OffsetConverter(text, offsets)
-    by_trigger = _events_by_trigger(aset, schema)
+    by_trigger = events_by_trigger(aset, schema, "doccano")
     ent_id: dict[str, int] = {}
     entities: list[dict[str, Any]] = []
     cspans: list[dict[str, Any]] = []
     for i, s in enumerate(aset.spans, start=1):
         ent_id[s.id] = i
         if s.label == schema.trigger_label and s.id in by_trigger:
-            label = trigger_class(by_trigger[s.id])
+            label = by_trigger[s.id].trigger_class
         else:
             label = s.label
         start, end = conv.from_cp(s.start), conv.from_cp(s.end)
@@ -263,7 +239,7 @@ def _from_record(rec: Any, schema: Schema, ctx: _Ctx, default_id: str, offsets: 
         sid = m["id"] if m is not None else fresh_id(used_ids)
         if m is not None and sid in ent_span.values():
             raise ctx.error(f"casus span id {sid!r} is used twice")
-        cls = _parse_label(lab, schema)
+        cls = schema.parse_trigger_class(lab)
         label = schema.trigger_label if (cls is not None or lab == schema.trigger_label) else lab
         if cls is not None:
             trig_class[sid] = cls

@@ -61,6 +61,7 @@ from xml.sax.saxutils import quoteattr
 from ..errors import FormatError, ModelError
 from ..model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from ..schema import AttributeDef, Schema
+from .triggers import events_by_trigger
 from .offsets import (OffsetConverter, OffsetError, PathOrFile, convert_newlines, format_error, fresh_id, is_int,
                       line_endings, read_source, write_target)
 
@@ -70,31 +71,7 @@ LABELS_NAME = "label"
 TEXT_NAME = "text"
 
 
-def trigger_class(event: Event) -> str:
-    return event.type + (f":{event.subtype}" if event.subtype else "")
 
-
-def _parse_label(label: str, schema: Schema) -> tuple[str, str | None] | None:
-    if label in schema.labels:
-        return None
-    typ, _, sub = label.partition(":")
-    if typ in schema.event_types:
-        return typ, (sub or None)
-    return None
-
-
-def _events_by_trigger(aset: AnnotationSet, schema: Schema) -> dict[str, Event]:
-    spans = aset.span_by_id()
-    out: dict[str, Event] = {}
-    for e in aset.events:
-        if spans[e.trigger].label != schema.trigger_label:
-            raise ModelError(f"{aset.doc_id}: event {e.id} has trigger {e.trigger}, a {spans[e.trigger].label} span; "
-                             f"only {schema.trigger_label} spans can carry an event in Label Studio")
-        if e.trigger in out:
-            raise ModelError(f"{aset.doc_id}: trigger span {e.trigger} anchors events {out[e.trigger].id} and {e.id}; "
-                             "Label Studio holds one event per trigger region")
-        out[e.trigger] = e
-    return out
 
 
 def _encode_attr(value: Any, adef: AttributeDef | None) -> tuple[str, dict[str, Any]] | None:
@@ -124,13 +101,13 @@ def task(aset: AnnotationSet, schema: Schema, *, offsets: str = "utf16", newline
     aset = convert_newlines(aset, newline)
     text = aset.document.text
     conv = OffsetConverter(text, offsets)
-    by_trigger = _events_by_trigger(aset, schema)
+    by_trigger = events_by_trigger(aset, schema, "Label Studio")
     result: list[dict[str, Any]] = []
     span_fallback: dict[str, dict[str, Any]] = {}
     event_fallback: dict[str, dict[str, Any]] = {}
     for s in aset.spans:
         ev = by_trigger.get(s.id) if s.label == schema.trigger_label else None
-        label = trigger_class(ev) if ev is not None else s.label
+        label = ev.trigger_class if ev is not None else s.label
         where = {"start": conv.from_cp(s.start), "end": conv.from_cp(s.end), "text": text[s.start:s.end]}
         result.append({"id": s.id, "from_name": LABELS_NAME, "to_name": TEXT_NAME, "type": "labels",
                        "value": {**where, "labels": [label]}})
@@ -385,7 +362,7 @@ def _from_result(result: Any, text: str, doc: Document, casus: dict[str, Any], s
     sid_of: dict[str, str] = {rid: (rid if ID_RE.match(rid) else fresh_id(used)) for rid in region_order}
     trig_class: dict[str, tuple[str, str | None]] = {}
     for rid in region_order:
-        cls = _parse_label(regions[rid]["label"], schema)
+        cls = schema.parse_trigger_class(regions[rid]["label"])
         if cls is not None:
             trig_class[rid] = cls
 
