@@ -208,7 +208,7 @@ def describe(comp: Comparison, region: Region, name: str) -> str:
         bits = []
         if s.id in evs:
             for e in evs[s.id]:
-                bits.append(e.type + (f":{e.subtype}" if e.subtype else ""))
+                bits.append(e.trigger_class)
                 for a in e.args:
                     t = spans[a.span]
                     bits.append(f"{a.role}=[{_short(aset.text[t.start:t.end])}]")

@@ -42,7 +42,7 @@ def corpus_stats(repo: Repo) -> dict[str, Any]:
                 casualties[key] += int(s.attrs.get("count", 0) or 0)
         for e in aset.events:
             n_events += 1
-            events[f"{e.type}:{e.subtype}" if e.subtype else e.type] += 1
+            events[e.trigger_class] += 1
     passes = {a: len(repo.pass_ids(a)) for a in repo.annotators()}
     double = sorted(set().union(*[set(repo.pass_ids(a)) for a in repo.annotators()]) & set(gold_ids)) if passes else []
     return {

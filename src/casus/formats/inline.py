@@ -378,7 +378,7 @@ def dump(aset: AnnotationSet, schema: Schema) -> str:
                 raise ModelError(f"{doc.id}: trigger span {s.id} must anchor exactly one event with the same id "
                                  "to be written inline")
             e = evs[0]
-            head = e.type + (f":{e.subtype}" if e.subtype else "")
+            head = e.trigger_class
             fields = [head, f"#{s.id}"] + [f"{a.role}={_fmt_value(a.span)}" for a in e.args]
             fields += [f"{k}={_fmt_value(v)}" for k, v in e.attrs.items()]
         else:
