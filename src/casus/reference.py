@@ -30,7 +30,19 @@ def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | Non
     return "\n".join(lines) + "\n"
 
 
-def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds: float | None = None) -> str:
+def significance_markdown(cmp: dict[str, Any]) -> str:
+    """The paired-bootstrap lines of ``evaluation.compare_runs`` as markdown."""
+    lines = [f"Paired bootstrap over the {cmp['documents']} test documents (baseline: {cmp['runs'][0]['name']}):", ""]
+    for r in cmp["runs"][1:]:
+        vs = r["vs_first"]
+        verdict = "significant at 0.05" if vs["significant_at_0.05"] else "NOT significant at 0.05"
+        lines.append(f"- {r['name']}: Δ strict micro F1 {vs['difference']:+.3f} "
+                     f"[{vs['ci95'][0]:+.3f}, {vs['ci95'][1]:+.3f}], p = {vs['p_value']:.4f} — {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds: float | None = None,
+                    extra_md: str = "") -> str:
     eval_dir.mkdir(parents=True, exist_ok=True)
     for r in results:
         name = r["metrics"]["recipe"]
@@ -43,6 +55,6 @@ def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds:
         pred_dir = d / "predictions"
         pred_dir.mkdir(exist_ok=True)
         shutil.copyfile(Path(r["out"]) / "predictions" / "test.jsonl", pred_dir / "test.jsonl")
-    md = comparison_markdown(results, wall_seconds)
+    md = comparison_markdown(results, wall_seconds) + ("\n" + extra_md if extra_md else "")
     atomic_write(eval_dir / "comparison.md", "# Reference results (test split)\n\n" + md)
     return md

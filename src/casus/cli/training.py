@@ -118,7 +118,8 @@ def reproduce(
     from ..train.recipe import load_recipe
     from ..train.run import run_recipe
     from ..validate import validate_repo
-    from ..reference import write_reference
+    from ..reference import significance_markdown, write_reference
+    from ..store import atomic_write
 
     t0 = time.time()
     with handled():
@@ -139,7 +140,21 @@ def reproduce(
             r = run_recipe(recipe, repo)
             console.print(_summary_table(f"{recipe.name} ({recipe.kind})", r["metrics"]))
             results.append(r)
-        table_md = write_reference(repo.root / eval_dir if not eval_dir.is_absolute() else eval_dir, results,
-                                   wall_seconds=time.time() - t0)
+        target = repo.root / eval_dir if not eval_dir.is_absolute() else eval_dir
+        write_reference(target, results)
+        ner = [r for r in results if r["metrics"].get("kind") in ("transformer", "crf")]
+        extra = ""
+        if len(ner) > 1:  # the paired test between the reference NER runs, baseline = the CRF if present
+            from ..evaluation import compare_runs
+
+            order = sorted(ner, key=lambda r: r["metrics"]["kind"] != "crf")
+            cmp = compare_runs([target / r["metrics"]["recipe"] for r in order], repo, seed=0)
+            atomic_write(target / "compare.json", json.dumps(cmp, indent=2) + "\n")
+            extra = significance_markdown(cmp)
+        for r in ner:  # an HTML error report per reference run
+            from ..report import build_report
+
+            build_report(target / r["metrics"]["recipe"], repo, out=target / r["metrics"]["recipe"] / "report")
+        table_md = write_reference(target, results, wall_seconds=time.time() - t0, extra_md=extra)
     console.print(table_md, markup=False)
     console.print(f"reproduce finished in {time.time() - t0:.0f} s")
