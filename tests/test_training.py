@@ -243,3 +243,28 @@ def test_pipeline_gives_same_spans(tmp_path, small_repo, tiny_encoder, mode, str
     for text, mine in zip(texts, ours):
         theirs = sorted((e["start"], e["end"], e["entity_group"]) for e in pipe(text))
         assert sorted(mine) == theirs
+
+
+def test_reproduce_orchestrates_validate_build_train_evaluate_report(tmp_path, small_repo, tiny_encoder):
+    """`casus reproduce` on a small repository with a tiny transformer and a short CRF: eval/<recipe>/
+    metrics, the comparison table with the paired test, and an HTML report per run."""
+    from typer.testing import CliRunner
+
+    from casus.cli import app
+
+    repo = tmp_path / "repo"
+    shutil.copytree(small_repo, repo)
+    tiny = _recipe(tmp_path, tiny_encoder, train={"epochs": 1})
+    crf = tmp_path / "crf.yaml"
+    crf.write_text(f"name: crf\nseed: 1\nkind: crf\ndata:\n  dataset_dir: {tmp_path / 'ds'}\ncrf:\n  max_iterations: 20\n")
+    r = CliRunner().invoke(app, ["reproduce", "--recipe", str(tiny), "--recipe", str(crf), "--eval-dir",
+                                 str(tmp_path / "eval"), "--root", str(repo)])
+    assert r.exit_code == 0, r.output
+    for name in ("tiny", "crf"):
+        m = json.loads((tmp_path / "eval" / name / "metrics.json").read_text())
+        assert 0.0 <= m["test"]["strict"]["micro"]["f1"] <= 1.0
+        assert (tmp_path / "eval" / name / "report" / "report.html").is_file()
+        assert (tmp_path / "eval" / name / "predictions" / "test.jsonl").is_file()
+    table = (tmp_path / "eval" / "comparison.md").read_text()
+    assert "| tiny |" in table and "| crf |" in table and "p = " in table
+    assert "significant at 0.05" in table
