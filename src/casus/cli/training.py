@@ -14,7 +14,29 @@ from ..errors import StoreError
 from ._app import RootOption, app, console, handled, open_repo
 
 
+def _events_table(title: str, metrics: dict) -> Table:
+    """Summary of an events run (kind: events): test/dev F1 of the primary designs, end to end."""
+    t = Table(title=title)
+    for col in ("split", "trigger cls F1 [95% CI]", "arg cls F1 (gold input)", "arg cls F1 (end to end)",
+                "record F1", "killed count acc."):
+        t.add_column(col, justify="right")
+    prim = metrics.get("primary", {})
+    for split in ("dev", "test"):
+        m = metrics[split]
+        trig = m["triggers"][prim.get("trigger_model", "crf")]["trigger_cls"]
+        ci = trig.get("ci95") or [float("nan")] * 2
+        arg = prim.get("argument_model", "features")
+        e2e = m["end_to_end"][arg]
+        killed = e2e["records"].get("killed/exact", {}).get("accuracy")
+        t.add_row(split, f"{trig['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]",
+                  f"{m['arguments_gold_input'][arg]['arg_cls']['f1']:.3f}", f"{e2e['events']['arg_cls']['f1']:.3f}",
+                  f"{e2e['records']['record']['f1']:.3f}", "-" if killed is None else f"{killed:.3f}")
+    return t
+
+
 def _summary_table(title: str, metrics: dict) -> Table:
+    if metrics.get("kind") == "events":
+        return _events_table(title, metrics)
     t = Table(title=title)
     t.add_column("split")
     t.add_column("strict P", justify="right")
@@ -62,9 +84,34 @@ def predict(
                                          "the next argument after the format (or --out) is the file"),
     resume: bool = typer.Option(False, "--resume", help="skip documents already in the .jsonl output"),
     batch_docs: int = typer.Option(64, "--chunk", help="documents predicted per chunk (bounds memory)"),
+    events: bool = typer.Option(False, "--events", help="RUN is an events run: write event records (.jsonl, .csv "
+                                "or .parquet by --out extension); --export labelstudio FILE also writes them as "
+                                "Label Studio tasks"),
+    date: Optional[str] = typer.Option(None, "--date", help="with --events: the article date (YYYY-MM-DD) for "
+                                       "inputs that are not corpus ids (corpus ids use their metadata date)"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
+    if events:
+        from ..events import predict_records
+
+        ls_file: Optional[Path] = None
+        if export is not None:
+            if export != "labelstudio":
+                raise typer.BadParameter("--events exports records to labelstudio only")
+            if not more:
+                raise typer.BadParameter("--export labelstudio needs a FILE after it")
+            ls_file, more = Path(more[-1]), more[:-1]
+        if out is None:
+            raise typer.BadParameter("--out FILE is required")
+        with handled():
+            try:
+                repo = open_repo(root)
+            except StoreError:
+                repo = None
+            n = predict_records(run, list(docs) + list(more or []), out, repo=repo, date=date, labelstudio=ls_file)
+        console.print(f"{n} event record(s) -> {out}" + (f"; Label Studio tasks -> {ls_file}" if ls_file else ""))
+        return
     from ..predict import load_predictor
     from ..predict_io import iter_inputs, stream_predict, write_outputs
     from ..schema import load_schema

@@ -308,15 +308,22 @@ def records_to_annotation(records: Sequence[Mapping[str, Any]], document: Docume
     spans: list[Span] = []
     counters: dict[str, int] = {}
 
-    def span_id(start: int, end: int, label: str, attrs: Mapping[str, Any] | None = None) -> str:
+    # trigger spans keep their event ids (a trigger and its event share the id), so records survive the trip
+    taken = {t.get("event") for rec in records for t in rec.get("triggers") or [] if t.get("event")}
+
+    def span_id(start: int, end: int, label: str, attrs: Mapping[str, Any] | None = None,
+                want: str | None = None) -> str:
         key = (start, end, label)
         if key not in span_ids:
-            p = _PREFIX.get(label, "t" if label == trigger_label else "x")
-            counters[p] = counters.get(p, 0) + 1
-            sid = f"{p}{counters[p]}"
-            while any(s.id == sid for s in spans):
-                counters[p] += 1
-                sid = f"{p}{counters[p]}"
+            used = {s.id for s in spans}
+            if want and want not in used:
+                sid = want
+            else:
+                p = _PREFIX.get(label, "t" if label == trigger_label else "x")
+                sid = ""
+                while not sid or sid in used or sid in taken:
+                    counters[p] = counters.get(p, 0) + 1
+                    sid = f"{p}{counters[p]}"
             span_ids[key] = sid
             spans.append(Span(sid, start, end, label, dict(attrs or {})))
         return span_ids[key]
@@ -326,7 +333,7 @@ def records_to_annotation(records: Sequence[Mapping[str, Any]], document: Docume
         trigs = sorted(rec["triggers"], key=lambda t: (t.get("event") != rec["event_id"], t["start"]))
         if not trigs:
             continue
-        tids = [span_id(t["start"], t["end"], trigger_label) for t in trigs]
+        tids = [span_id(t["start"], t["end"], trigger_label, want=t.get("event")) for t in trigs]
         args: list[Argument] = []
         for f in ENTITY_FIELDS:
             for item in rec.get(f) or []:

@@ -22,6 +22,7 @@ that ``casus predict --events`` uses. Scores (dev and test, 95 % bootstrap CIs o
 from __future__ import annotations
 
 import json
+import os
 import time
 from itertools import combinations
 from pathlib import Path
@@ -143,29 +144,39 @@ def _summary(ev: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
 EVENT_KEYS = ("documents", "trigger_id", "trigger_cls", "trigger_type", "arg_id", "arg_cls", "per_type", "per_role")
 
 
+def argument_designs(recipe: Recipe) -> list[str]:
+    """Argument classifiers a run trains: the hand-feature one always, the marker one when asked for
+    (``events.markers``) or when it is the one ``casus predict --events`` uses."""
+    ec = recipe.events
+    return ["features"] + (["markers"] if ec.markers or ec.argument_model == "markers" else [])
+
+
 # -- the pipeline for a batch of documents ------------------------------------------------------------
 
 class EventModels:
     """The trained pieces of an events run (encoder, trigger taggers, argument classifiers)."""
 
     def __init__(self, schema, encoder, triggers: dict[str, Any], arguments: dict[str, Any], window: int,
-                 cluster: bool = True):
+                 cluster: bool = True, distant_tolls: bool = True):
         self.schema = schema
         self.encoder = encoder
         self.triggers = triggers
         self.arguments = arguments
         self.window = window
         self.cluster = cluster
+        self.distant_tolls = distant_tolls
 
     def link(self, design: str, docs: Sequence[tuple[str, list, list]], gold_links: Sequence[dict] | None = None) -> list:
         """Candidate pairs of every document with predicted roles."""
-        from ..events.arguments import candidate_pairs
+        from ..events.arguments import candidate_pairs, distant_toll_pairs
 
         pairs = []
         for d, (text, trigs, ents) in enumerate(docs):
             pairs += candidate_pairs(d, text, trigs, ents, self.schema, self.window,
                                      gold_links[d] if gold_links else None)
         self.arguments[design].predict(pairs, docs)
+        if self.distant_tolls:
+            pairs += distant_toll_pairs(pairs, docs, self.schema)
         return pairs
 
     def annotate(self, documents: Sequence, entities: Sequence[Sequence[tuple[int, int, str]]],
@@ -231,13 +242,14 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     t = lap("ner_predict", t)
 
     # 2. the frozen encoder, one forward pass over every document
-    encoder = FrozenEncoder(enc_path, max_length=ec.max_length, stride=ec.stride, batch_size=ec.batch_size)
+    encoder = FrozenEncoder(enc_path, max_length=ec.max_length, stride=ec.stride, batch_size=ec.batch_size,
+                            layer=ec.encoder_layer)
     encoder.states([gold[d].text for d in train_ids + eval_ids], progress=progress)
     t = lap("encoder_pass", t)
 
     # 3. triggers, both designs
     head = HeadTriggerTagger(encoder)
-    head_info = head.fit(train_docs, tag_names, C=ec.trigger_C, seed=recipe.seed)
+    head_info = head.fit(train_docs, tag_names, C=ec.trigger_C, seed=recipe.seed, o_keep=ec.trigger_o_keep)
     head.save(model_dir)
     t = lap("trigger_head_fit", t)
     crf = CrfTriggerTagger(window=recipe.crf.window)
@@ -265,17 +277,25 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     feat_info = feat.fit(train_pairs, train_docs_m, C=ec.argument_C, seed=recipe.seed)
     feat.save(model_dir)
     t = lap("arguments_features_fit", t)
-    mark = MarkerArgumentClassifier(encoder, schema.entity_labels, mode=ec.marker_mode, max_tokens=ec.marker_max_tokens)
-    mark_info = mark.fit(train_pairs, train_docs_m, C=ec.marker_C, seed=recipe.seed, progress=progress)
-    mark.save(model_dir)
-    t = lap("arguments_markers_fit", t)
-    models = EventModels(schema, encoder, taggers, {"markers": mark, "features": feat}, ec.window_sentences,
-                         cluster=ec.same_as == "class")
+    arg_models: dict[str, Any] = {"features": feat}
+    designs = argument_designs(recipe)
+    mark_info: dict[str, Any] = {"trained": False}
+    if "markers" in designs:
+        mark = MarkerArgumentClassifier(encoder, schema.entity_labels, mode=ec.marker_mode,
+                                        max_tokens=ec.marker_max_tokens)
+        mark_info = mark.fit(train_pairs, train_docs_m, C=ec.marker_C, seed=recipe.seed, progress=progress)
+        mark_info["encoder_passes"] = mark.passes
+        mark.save(model_dir)
+        arg_models["markers"] = mark
+        t = lap("arguments_markers_fit", t)
+    models = EventModels(schema, encoder, taggers, arg_models, ec.window_sentences, cluster=ec.same_as == "class",
+                         distant_tolls=ec.distant_tolls)
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": "events", "seed": recipe.seed, "dataset_fingerprint": fp,
                                "train_documents": len(train_ids), "ner_run": str(ec.ner_run), "encoder": ec.encoder,
                                "primary": {"trigger_model": ec.trigger_model, "argument_model": ec.argument_model},
-                               "window_sentences": ec.window_sentences, "marker_mode": ec.marker_mode}
+                               "encoder_layer": encoder.layer, "window_sentences": ec.window_sentences,
+                               "argument_designs": designs, "marker_mode": ec.marker_mode if "markers" in designs else None}
     predictions: dict[str, list[dict]] = {}
     nb = ec.bootstrap
     for split in ("dev", "test"):
@@ -296,7 +316,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             glinks.append(links)
         gold_records = {d: assemble_records(gold[d], schema) for d in ids}
         m["arguments_gold_input"], m["records_gold_input"] = {}, {}
-        for design in ARGUMENT_DESIGNS:
+        for design in designs:
             t1 = time.time()
             pairs = models.link(design, gdocs, glinks)
             lap(f"arguments_{design}_predict_gold_{split}", t1)
@@ -309,7 +329,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             entry = _summary(ev, ("documents", "arg_id", "arg_cls", "per_role"))
             entry["candidate_pairs"] = len(pairs)
             entry["gold_links"] = int(sum(len({(e.trigger, a.span) for e in gold[d].events for a in e.args}) for d in ids))
-            entry["gold_links_in_window"] = cand_links
+            entry["gold_links_reachable"] = cand_links
             m["arguments_gold_input"][design] = entry
             m["records_gold_input"][design] = score_records(
                 {d: (gold_records[d], assemble_records(psets[d], schema)) for d in ids}, seed=recipe.seed, n_boot=nb)
@@ -317,7 +337,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         m["end_to_end"] = {}
         docs = [gold[d].document for d in ids]
         ents = [ner_pred[d] for d in ids]
-        for design in ARGUMENT_DESIGNS:
+        for design in designs:
             t1 = time.time()
             psets_l = models.annotate(docs, ents, ec.trigger_model, design,
                                       triggers=[trig_pred[ec.trigger_model][d] for d in ids])
@@ -342,17 +362,19 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     metrics["ceiling"] = annotator_ceiling(repo, split_ids, seed=recipe.seed, n_boot=nb)
     t = lap("ceiling", t)
     metrics["models"] = {"trigger_head": head_info, "trigger_crf": crf_info, "arguments_features": feat_info,
-                         "arguments_markers": {**mark_info, "encoder_passes": mark.passes}}
+                         "arguments_markers": mark_info}
     metrics["timing_seconds"] = timing
 
     # run folder
     (out / "casus_run.json").write_text(json.dumps({
-        "kind": "events", "ner_run": str(ner_run.resolve()), "ner_model_sha256": file_sha256(ner_model / "model.safetensors")
+        "kind": "events", "ner_run": str(ner_run.resolve()),
+        "ner_run_relative": os.path.relpath(ner_run.resolve(), out.resolve()), "ner_model_sha256": file_sha256(ner_model / "model.safetensors")
         if (ner_model / "model.safetensors").is_file() else None,
         "encoder": ec.encoder, "encoder_path": enc_path if ec.encoder != "ner" else None,
+        "encoder_layer": encoder.layer,
         "max_length": ec.max_length, "stride": ec.stride, "batch_size": ec.batch_size,
         "trigger_model": ec.trigger_model, "argument_model": ec.argument_model, "window_sentences": ec.window_sentences,
-        "crf_window": recipe.crf.window, "same_as": ec.same_as, "scheme": recipe.data.scheme}, indent=2) + "\n")
+        "crf_window": recipe.crf.window, "same_as": ec.same_as, "distant_tolls": ec.distant_tolls, "scheme": recipe.data.scheme}, indent=2) + "\n")
     for split, recs in predictions.items():
         atomic_write(out / "predictions" / f"{split}.jsonl",
                      "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))

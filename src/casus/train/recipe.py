@@ -60,21 +60,25 @@ class CrfConfig(_Strict):
 class EventsConfig(_Strict):
     """The event stage (kind: events): see casus.train.events."""
 
-    ner_run: str = "runs/minilm-ner"       # finished NER run: end-to-end entities and (encoder: ner) the encoder
-    encoder: str = "ner"                    # ner (the NER run's fine-tuned encoder), base (MiniLM), or a path/hub id
-    trigger_model: Literal["head", "crf"] = "head"            # design used by `casus predict --events`
-    argument_model: Literal["markers", "features"] = "markers"  # both are always trained and scored
-    window_sentences: int = Field(1, ge=0, le=5)   # entity within this many sentences of the trigger
+    ner_run: str = "runs/minilm-ner"       # finished NER run: entities for end to end (and encoder: ner)
+    encoder: str = "base"                   # frozen shared encoder: base (MiniLM), ner (the NER run's), or a path
+    encoder_layer: int = Field(4, ge=-1)    # transformer layer whose states are used (-1: the last)
+    trigger_model: Literal["head", "crf"] = "crf"          # design used by `casus predict --events`
+    argument_model: Literal["markers", "features"] = "features"
+    markers: bool = False                   # also train/score the marker classifier (one encoder pass per pair: slow)
+    window_sentences: int = Field(2, ge=0, le=5)   # entity within this many sentences of the trigger
     marker_mode: Literal["pair", "trigger"] = "pair"  # one encoder pass per pair, or per trigger
     marker_max_tokens: int = Field(96, ge=16, le=512)  # sub-words per marker window (with [CLS]/[SEP])
-    max_length: int = Field(256, ge=16, le=4096)   # encoder windows for the trigger pass
+    max_length: int = Field(512, ge=16, le=4096)   # encoder windows for the trigger pass
     stride: int = Field(64, ge=0)
-    batch_size: int = Field(32, ge=1)
-    trigger_C: float = Field(1.0, gt=0)     # inverse L2 strength, trigger head
+    batch_size: int = Field(16, ge=1)
+    trigger_C: float = Field(0.2, gt=0)     # inverse L2 strength, trigger head
+    trigger_o_keep: float = Field(0.2, gt=0, le=1)  # share of O words the trigger head trains on (reweighted)
     argument_C: float = Field(1.0, gt=0)    # hand-feature argument classifier
     marker_C: float = Field(0.1, gt=0)      # marker argument classifier
     crf_iterations: int = Field(100, ge=1)  # trigger CRF (c1, c2, window from the crf: section)
     same_as: Literal["class", "none"] = "class"  # cluster predicted mentions of one TYPE:subtype per document
+    distant_tolls: bool = True              # unlinked toll updates outside the window -> victim of the main frame
     bootstrap: int = Field(1000, ge=0)      # bootstrap resamples for the CIs (0: none)
 
 
