@@ -117,6 +117,11 @@ def test_toll_rule():
     t = toll([{"text": "dozens of people", "start": 0, "end": 16, "attrs": {"status": "killed", "group": "unknown"}}],
              text, sents)
     assert t["count"] is None and t["text"] == "dozens of people"
+    # in a revision sentence the figure right after the cue is the toll, not the subgroups after it
+    text3 = "By nightfall the toll had risen to two dozen, including nine children from three families."
+    t = toll([_m("two dozen", text3.index("two dozen"), 24), _m("nine children", text3.index("nine"), 9, "civilian"),
+              _m("three families", text3.index("three"), 3, "civilian")], text3, [(0, len(text3))])
+    assert (t["count"], t["text"], t["rule"]) == (24, "two dozen", "latest revision")
     # a revision wins even when it lowers the figure
     text2 = "Officials first said 40 died. The toll was later revised to 31."
     t = toll([_m("40", text2.index("40"), 40), _m("31", text2.index("31"), 31)], text2, [(0, 29), (30, len(text2))])

@@ -23,9 +23,10 @@ victims. Values are de-duplicated by case-folded text (the first mention in the 
 
 **Toll rule** (one count per status from several toll mentions of one event, GUIDELINES 1.4 "revised
 tolls"): take the victim CASUALTY mentions of that status that carry a count. (1) If any of them sits in a
-sentence that revises a toll (``rose to``, ``risen to``, ``raising it to``, ``climbed``, ``revised``,
-``lowered``, ``updated``, ``stood at``, ``final toll``, ...), the **latest** such mention in the text wins:
-a revision supersedes what came before, also when it lowers the figure. (2) Otherwise the **largest**
+sentence after a toll-revision cue (``rose to``, ``risen to``, ``raising it to``, ``climbed``, ``revised``,
+``lowered``, ``updated``, ``stood at``, ``final toll``, ...), the revised figure of the **latest** such
+sentence wins (in it, the figure nearest after the cue: ``risen to two dozen, including nine children``
+gives 24): a revision supersedes what came before, also when it lowers the figure. (2) Otherwise the **largest**
 figure wins, and when the mentions name several distinct groups (``three soldiers and two civilians``)
 whose per-group largest figures add up to more than the largest single figure, the record takes that
 sum (group ``mixed``; qualifier ``exact`` only if all parts are exact). Subgroup mentions
@@ -199,15 +200,23 @@ def toll(mentions: Sequence[Mapping[str, Any]], text: str, sentences: Sequence[t
         out["spans"] = [_span_ref(m) for m in ms]
         return out
 
-    def sentence_of(pos: int) -> str:
+    def sentence_of(pos: int) -> tuple[int, int]:
         for lo, hi in sentences:
             if lo <= pos < hi:
-                return text[lo:hi]
-        return ""
+                return lo, hi
+        return (0, 0)
 
-    revised = [m for m in counted if REVISION_RE.search(sentence_of(m["start"]))]
+    # a revised figure follows a revision cue in its sentence ("the toll had risen to two dozen, including
+    # nine children from three families": the figure nearest after the cue, not the subgroups after it)
+    revised = []
+    for m in counted:
+        lo, _ = sentence_of(m["start"])
+        cues = [c for c in REVISION_RE.finditer(text, lo, m["start"])]
+        if cues:
+            revised.append((lo, m["start"] - cues[-1].end(), m))
     if revised:
-        return single(revised[-1], "latest revision")
+        latest = max(lo for lo, _, _ in revised)
+        return single(min((r for r in revised if r[0] == latest), key=lambda r: r[1])[2], "latest revision")
     best = max(counted, key=lambda m: (m["attrs"]["count"], m["start"]))
     per_group: dict[str, Mapping[str, Any]] = {}
     for m in counted:
