@@ -11,6 +11,8 @@ from .store import atomic_write
 
 
 def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | None = None) -> str:
+    events = [r for r in results if r["metrics"].get("kind") == "events"]
+    results = [r for r in results if r["metrics"].get("kind") != "events"]
     labels: list[str] = []
     for r in results:
         for lab in r["metrics"]["test"]["strict"]["per_label"]:
@@ -25,6 +27,16 @@ def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | Non
         lines.append(f"| {r['metrics']['recipe']} | {m['strict']['micro']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] | "
                      f"{m['strict']['macro_f1']:.3f} | {m['partial']['micro']['f1']:.3f} | {per} | "
                      f"{r['info']['wall_seconds']:.0f} |")
+    for r in events:
+        m = r["metrics"]["test"]
+        prim = r["metrics"].get("primary", {})
+        e2e = m.get("end_to_end", {}).get(prim.get("argument_model", "features"), {}).get("events", {})
+        trig = m.get("triggers", {}).get(prim.get("trigger_model", "crf"), {}).get("trigger_cls", {}).get("f1")
+        arg = e2e.get("arg_cls", {}).get("f1")
+        lines += ["", f"Event stage `{r['metrics']['recipe']}` (test, end to end): trigger classification F1 "
+                  f"{trig if trig is None else f'{trig:.3f}'}, argument classification F1 "
+                  f"{arg if arg is None else f'{arg:.3f}'} — see eval/{r['metrics']['recipe']}/metrics.json "
+                  f"({r['info']['wall_seconds']:.0f} s)."]
     if wall_seconds is not None:
         lines += ["", f"Whole `casus reproduce` wall time: {wall_seconds:.0f} s."]
     return "\n".join(lines) + "\n"
@@ -52,9 +64,11 @@ def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds:
         info = dict(r["info"])
         atomic_write(d / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
         shutil.copyfile(Path(r["out"]) / "config.yaml", d / "config.yaml")
-        pred_dir = d / "predictions"
-        pred_dir.mkdir(exist_ok=True)
-        shutil.copyfile(Path(r["out"]) / "predictions" / "test.jsonl", pred_dir / "test.jsonl")
+        src = Path(r["out"]) / "predictions" / "test.jsonl"
+        if src.is_file():
+            pred_dir = d / "predictions"
+            pred_dir.mkdir(exist_ok=True)
+            shutil.copyfile(src, pred_dir / "test.jsonl")
     md = comparison_markdown(results, wall_seconds) + ("\n" + extra_md if extra_md else "")
     atomic_write(eval_dir / "comparison.md", "# Reference results (test split)\n\n" + md)
     return md

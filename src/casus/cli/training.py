@@ -154,8 +154,10 @@ def predict(
 
 @app.command()
 def reproduce(
-    recipes: List[Path] = typer.Option([Path("training/minilm-ner.yaml"), Path("training/crf-baseline.yaml")],
-                                       "--recipe", help="recipes to run (default: the two reference recipes)"),
+    recipes: List[Path] = typer.Option([Path("training/minilm-ner.yaml"), Path("training/crf-baseline.yaml"),
+                                        Path("training/minilm-events.yaml")],
+                                       "--recipe", help="recipes to run, in order (default: the reference recipes; "
+                                       "the events recipe needs the NER run before it)"),
     eval_dir: Path = typer.Option(Path("eval"), "--eval-dir", help="where reference results are written"),
     set_: List[str] = typer.Option([], "--set", help="dotted override applied to every recipe"),
     root: Optional[Path] = RootOption,
