@@ -229,9 +229,16 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
     test_gold = {x.doc_id: [(s.start, s.end, s.label) for s in x.spans] for x in gold_sets["test"]}
     test_texts = {x.doc_id: x.text for x in gold_sets["test"]}
     train_unit = "sentences" if data.sentence_level else "documents"
+    sampled = bool(a.train_limit and a.train_limit < full["train"])
+    carved = info["dev"] != "given"
     subset_line = (f"train {subset['train_documents']} of {full['train']} {train_unit}"
-                   + (f" (seeded sample, seed {a.seed})" if subset["train_documents"] < full["train"] else " (full)")
-                   + f"; dev {subset['dev_documents']}; test {subset['test_documents']} (full)")
+                   + (f" (seeded sample, seed {a.seed})" if sampled else
+                      f" (the full train split less the {subset['dev_documents']} carved out as dev)" if carved
+                      else " (full)")
+                   + f"; dev {subset['dev_documents']}"
+                   + (f" (seeded sample of {full['dev']})" if a.dev_limit and a.dev_limit < full["dev"] else
+                      f" (carved from train, seed {a.seed})" if carved else " (full)")
+                   + f"; test {subset['test_documents']} (full)")
 
     def casus_row(system: str, recipe: Path, run_name: str, sets: list[str]) -> dict:
         out = repo_dir / "runs" / run_name
@@ -281,9 +288,12 @@ def run_bench(name: str, a, work: Path, bench_cmd: str) -> dict:
     if seed_note:
         minilm_sets.append(f"seed={model_seed}")
     if "minilm" in recipes:
-        extra = f", {', '.join(a.minilm_set)}" if a.minilm_set else ""
-        rows.append(casus_row(f"casus MiniLM (training/minilm-ner.yaml, {a.epochs} epoch(s){extra}{seed_note})",
-                              ROOT / "training" / "minilm-ner.yaml", "minilm" + ("-x" if extra else "") + (f"-s{model_seed}" if seed_note else ""),
+        ep = [x.split("=", 1)[1] for x in a.minilm_set if x.startswith("train.epochs=")]
+        others = [x for x in a.minilm_set if not x.startswith("train.epochs=")]
+        extra = f", {', '.join(others)}" if others else ""
+        rows.append(casus_row(f"casus MiniLM (training/minilm-ner.yaml, {ep[-1] if ep else a.epochs} epoch(s)"
+                              f"{extra}{seed_note})",
+                              ROOT / "training" / "minilm-ner.yaml", "minilm" + ("-x" if a.minilm_set else "") + (f"-s{model_seed}" if seed_note else ""),
                               minilm_sets + list(a.minilm_set)))
     if "matched" in recipes:
         rows.append(casus_row(f"casus MiniLM matched to the HF recipe ({a.epochs} epoch(s){seed_note})",
