@@ -4,8 +4,10 @@
 
 Both sides load the same saved model, run on the same texts (dev + test documents, repeated), each in its own
 process with 2 torch threads. Prints sub-word tokens/s of each, the ratio casus/pipeline and peak RSS.
-casus batches windows of similar length (padding only to the batch maximum) under torch.inference_mode;
-the pipeline runs one text at a time (its default), then with batch_size=8 for reference.
+casus batches windows of similar length (padding only to the batch maximum) under torch.inference_mode, in
+fp32 (the precision of the numbers in eval/) and in bf16 (`casus predict --precision bf16`); the pipeline runs one
+text at a time (its default), then with batch_size=8 for reference. Each side's spans are compared with the
+pipeline's (F1 of one set against the other: the sides differ where casus's 256-sub-word windows meet).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def side(args) -> None:
     if args.side == "casus":
         from casus.predict import TransformerPredictor
 
-        pred = TransformerPredictor.load(Path(args.run), threads=args.threads)
+        pred = TransformerPredictor.load(Path(args.run), threads=args.threads, precision=args.precision)
         pred.predict(texts[:2])  # warm-up
         t0 = time.perf_counter()
         out = pred.predict(texts)
@@ -46,8 +48,11 @@ def side(args) -> None:
         out = pipe(texts, batch_size=args.batch) if args.batch > 1 else [pipe(t) for t in texts]
         dt = time.perf_counter() - t0
         n_spans = sum(len(o) for o in out)
+    if args.side == "pipeline":
+        out = [[(int(e["start"]), int(e["end"]), e["entity_group"]) for e in o] for o in out]
     print(json.dumps({"side": args.side, "batch": args.batch, "texts": len(texts), "tokens": n_tokens,
-                      "seconds": dt, "tokens_per_s": n_tokens / dt, "spans": n_spans}))
+                      "seconds": dt, "tokens_per_s": n_tokens / dt, "spans": n_spans,
+                      "predictions": [sorted(map(list, o)) for o in out]}))
 
 
 def main() -> None:
@@ -57,19 +62,26 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--side", choices=["casus", "pipeline"])
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     a = ap.parse_args()
     if a.side:
         return side(a)
     me = Path(__file__).resolve()
     base = ["--run", a.run, "--repeat", str(a.repeat), "--threads", str(a.threads)]
     c = _common.run_side(me, base + ["--side", "casus"])
+    cb = _common.run_side(me, base + ["--side", "casus", "--precision", "bf16"])
     p1 = _common.run_side(me, base + ["--side", "pipeline"])
     p8 = _common.run_side(me, base + ["--side", "pipeline", "--batch", "8"])
     print(f"texts {c['texts']}, sub-word tokens {c['tokens']}")
-    for name, r in (("casus", c), ("pipeline (batch 1)", p1), ("pipeline (batch 8)", p8)):
-        print(f"{name:20s} {r['tokens_per_s']:9.0f} tokens/s  {r['seconds']:7.2f} s  peak RSS {r['peak_rss_mib']:.0f} MiB")
-    print(f"ratio casus / pipeline (default, batch 1): {c['tokens_per_s'] / p1['tokens_per_s']:.2f}x")
-    print(f"ratio casus / pipeline (batch 8):          {c['tokens_per_s'] / p8['tokens_per_s']:.2f}x")
+    ref = p1["predictions"]
+    for name, r in (("casus fp32", c), ("casus bf16", cb), ("pipeline (batch 1)", p1), ("pipeline (batch 8)", p8)):
+        both = sum(len({tuple(x) for x in a} & {tuple(x) for x in b}) for a, b in zip(r["predictions"], ref))
+        agree = 2 * both / max(1, sum(map(len, r["predictions"])) + sum(map(len, ref)))
+        print(f"{name:20s} {r['tokens_per_s']:9.0f} tokens/s  {r['seconds']:7.2f} s  peak RSS {r['peak_rss_mib']:.0f} MiB"
+              f"  span agreement with the pipeline (F1): {agree:.3f}")
+    for name, r in (("casus fp32", c), ("casus bf16", cb)):
+        print(f"ratio {name} / pipeline (default, batch 1): {r['tokens_per_s'] / p1['tokens_per_s']:.2f}x;"
+              f"  / pipeline (batch 8): {r['tokens_per_s'] / p8['tokens_per_s']:.2f}x")
 
 
 if __name__ == "__main__":

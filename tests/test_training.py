@@ -223,6 +223,61 @@ def test_long_document_windowed_and_merged(tmp_path):
     assert spans == gold
 
 
+def test_merge_takes_each_subword_from_its_most_central_window():
+    """Two windows disagree on the overlap: each sub-word's logits come from the window where it is furthest
+    from an edge (a window's first and last sub-words have the least context)."""
+    from transformers import AutoTokenizer
+
+    from casus.predict import TransformerPredictor
+    from casus.train.encoding import best_window, encode_document, windows
+
+    tok = AutoTokenizer.from_pretrained(_vocab_dir())
+
+    class WindowMarker(torch.nn.Module):  # B-LOCATION everywhere in the first batch row's window, O in the others
+        def __init__(self):
+            super().__init__()
+            self.dummy = torch.nn.Parameter(torch.zeros(1))
+            self.config = transformers.PretrainedConfig(id2label={0: "O", 1: "B-LOCATION", 2: "I-LOCATION"})
+
+        def forward(self, input_ids, attention_mask=None):
+            logits = torch.zeros(input_ids.shape + (3,))
+            logits[..., 0] = 1.0
+            first = (input_ids[:, 1] == self.first_id)
+            logits[first, :, 0] = 0.0
+            logits[first, :, 2] = 2.0
+            return type("Out", (), {"logits": logits})()
+
+    text = " ".join(f"w{i}" if i else "start" for i in range(40))
+    enc = encode_document(tok, "d", text, [(0, 1)])
+    wins = windows(len(enc.input_ids), 24, 8)
+    assert len(wins) >= 2
+    model = WindowMarker()
+    model.first_id = enc.input_ids[0]
+    pred = TransformerPredictor(model, tok, mode="all", max_length=24, stride=8, batch_size=1)
+    (_, logits, _), = pred.logits_for([text])
+    best = best_window(len(enc.input_ids), wins)
+    from_first = (logits.argmax(-1) == 2).tolist()
+    assert from_first == [b == 0 for b in best]
+    assert 0 < sum(from_first) < len(from_first)
+
+
+def test_bf16_precision_casts_the_weights_and_keeps_clear_decisions(tmp_path):
+    from transformers import AutoTokenizer
+
+    from casus.predict import TransformerPredictor
+
+    tok = AutoTokenizer.from_pretrained(_vocab_dir())
+    text = "the convoy moved along the road to Kharkiv . " * 30
+    hot = set(tok("Kharkiv", add_special_tokens=False)["input_ids"][:1])
+    fp32 = TransformerPredictor(_OracleModel(hot, 3, 1), tok, mode="first", max_length=32, stride=8)
+    bf16 = TransformerPredictor(_OracleModel(hot, 3, 1), tok, mode="first", max_length=32, stride=8, precision="bf16")
+    assert next(bf16.model.parameters()).dtype == torch.bfloat16
+    assert next(fp32.model.parameters()).dtype == torch.float32
+    assert bf16.predict([text]) == fp32.predict([text]) and len(fp32.predict([text])[0]) == 30
+    with pytest.raises(ValueError, match="precision"):
+        TransformerPredictor(_OracleModel(hot, 3, 1), tok, precision="int4")
+
+
 # -- the saved model in the transformers pipeline ------------------------------------------------
 
 @pytest.mark.parametrize("mode,strategy", [("all", "simple")])

@@ -89,6 +89,8 @@ def predict(
                                 "Label Studio tasks"),
     date: Optional[str] = typer.Option(None, "--date", help="with --events: the article date (YYYY-MM-DD) for "
                                        "inputs that are not corpus ids (corpus ids use their metadata date)"),
+    precision: str = typer.Option("fp32", "--precision", help="transformer runs: fp32 (the numbers in eval/) or "
+                                  "bf16 (about 1.7x faster on CPUs with AVX512-BF16/AMX; spans may differ slightly)"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
@@ -137,7 +139,9 @@ def predict(
     if out is None:
         raise typer.BadParameter("--out FILE is required")
     with handled():
-        predictor = load_predictor(run)
+        if precision not in ("fp32", "bf16"):
+            raise typer.BadParameter("--precision is fp32 or bf16")
+        predictor = load_predictor(run, precision=precision)
         try:
             repo = open_repo(root)
         except StoreError:
