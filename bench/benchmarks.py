@@ -422,13 +422,15 @@ def main() -> None:
                     help="extra --set override for the casus MiniLM row only (an ablation), repeatable")
     ap.add_argument("--append", action="store_true",
                     help="merge the rows into an existing eval/benchmarks/<bench>.json (same-named rows replaced)")
+    ap.add_argument("--tag", default="", help="write eval/benchmarks/<bench>-<tag>.json (e.g. a full-data run "
+                    "beside a subset's)")
     ap.add_argument("--markdown", action="store_true", help="print the tables of the written JSON files and stop")
     a = ap.parse_args()
     if a.markdown:
         for name in BENCHES:
-            p = a.out_dir / f"{name}.json"
-            if p.is_file():
-                print(f"### {name}\n\n{markdown(json.loads(p.read_text()))}\n")
+            for p in [a.out_dir / f"{name}.json", *sorted(a.out_dir.glob(f"{name}-*.json"))]:
+                if p.is_file():
+                    print(f"### {p.stem}\n\n{markdown(json.loads(p.read_text()))}\n")
         return
     if not a.shared.is_dir():
         raise SystemExit(f"{a.shared}: benchmark data not found (expected ../shared/benchmarks beside the project)")
@@ -439,7 +441,8 @@ def main() -> None:
         for name in (BENCHES if a.bench == "all" else (a.bench,)):
             res = run_bench(name, a, work, bench_cmd)
             a.out_dir.mkdir(parents=True, exist_ok=True)
-            old_path = a.out_dir / f"{name}.json"
+            stem = name + (f"-{a.tag}" if a.tag else "")
+            old_path = a.out_dir / f"{stem}.json"
             if a.append and old_path.is_file():
                 old = json.loads(old_path.read_text())
                 if old["subset"] != res["subset"]:
@@ -449,9 +452,9 @@ def main() -> None:
                 res["command"] = old["command"]
                 res.setdefault("more_commands", old.get("more_commands", [])).append(bench_cmd)
                 res["wall_seconds_total"] += old.get("wall_seconds_total", 0)
-            (a.out_dir / f"{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+            old_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
             print_table(res)
-            print(f"wrote {a.out_dir / f'{name}.json'} ({res['wall_seconds_total']:.0f} s)")
+            print(f"wrote {old_path} ({res['wall_seconds_total']:.0f} s)")
     finally:
         if a.keep:
             print(f"kept {work}")

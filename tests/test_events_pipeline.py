@@ -79,7 +79,7 @@ def test_run_folder_and_metrics(trained):
     _, _, run = trained
     for f in ("config.yaml", "run_info.json", "metrics.json", "casus_run.json", "schema.yaml",
               "model/trigger_crf.crfsuite", "model/trigger_head.joblib", "model/arguments_features.joblib",
-              "model/arguments_markers.joblib", "predictions/test.jsonl"):
+              "model/arguments_markers.joblib", "model/modality.joblib", "predictions/test.jsonl"):
         assert (run / f).is_file(), f
     m = json.loads((run / "metrics.json").read_text())
     assert m["kind"] == "events" and m["primary"] == {"trigger_model": "crf", "argument_model": "features"}
@@ -94,6 +94,8 @@ def test_run_folder_and_metrics(trained):
             assert "killed/exact" in s["records_gold_input"][design]
         # with gold triggers and entities the record layer matches every gold record
         assert s["records_gold_input"]["features"]["record"]["f1"] == 1.0
+        mod = s["modality"]["gold_triggers"]
+        assert mod["matched_triggers"] > 0 and 0.0 <= mod["accuracy"] <= 1.0 and "majority_accuracy" in mod
     info = json.loads((run / "run_info.json").read_text())
     assert info["seed"] == 3 and info["wall_seconds"] > 0
 
@@ -114,6 +116,7 @@ def test_predict_events_on_a_new_article(trained, tmp_path):
     assert triggers & {"struck", "killing"}
     for rec in recs:
         assert rec["doc_id"] == "kafranbel"
+        assert rec["modality"] in ("asserted", "claimed", "denied", "hypothetical")
         for field in ("triggers", "attackers", "targets", "place", "weapons", "casualties"):
             for item in rec[field]:
                 assert text[item["start"]:item["end"]] == item["text"], (field, item)

@@ -71,9 +71,12 @@ class EventPredictor:
             "crf": CrfTriggerTagger.load(model_dir / "trigger_crf.crfsuite", info.get("crf_window", 2))}
         arguments = {"markers": MarkerArgumentClassifier.load(model_dir, encoder)} if arg_name == "markers" else {
             "features": FeatureArgumentClassifier.load(model_dir)}
+        from .modality import ModalityClassifier
+
         models = EventModels(schema, encoder, triggers, arguments, info.get("window_sentences", 1),
                              cluster=info.get("same_as", "class") == "class",
-                             distant_tolls=info.get("distant_tolls", False))
+                             distant_tolls=info.get("distant_tolls", False),
+                             modality=ModalityClassifier.load(model_dir))
         return cls(run_dir, info, schema, ner, models)
 
     def annotate(self, items: Sequence[tuple[str, str]], metadata: Sequence[dict] | None = None) -> list:

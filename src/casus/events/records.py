@@ -506,8 +506,10 @@ def build_annotation(doc: Document, entities: Sequence[tuple[int, int, str]], tr
     return AnnotationSet(document=doc, spans=tuple(spans), annotator=annotator), ent_m, trig_m
 
 
-def attach_events(aset: AnnotationSet, trig_m: Sequence, pairs: Sequence, cluster: bool = True) -> AnnotationSet:
-    """Add one event per trigger mention with the predicted role links, and same_as by :func:`cluster_events`."""
+def attach_events(aset: AnnotationSet, trig_m: Sequence, pairs: Sequence, cluster: bool = True,
+                  modalities: Mapping[str, str] | None = None) -> AnnotationSet:
+    """Add one event per trigger mention with the predicted role links, same_as by :func:`cluster_events`
+    and the predicted modality (trigger id -> modality; absent or ``asserted`` leaves it out)."""
     args: dict[str, list[Argument]] = {t.id: [] for t in trig_m}
     for p in sorted(pairs, key=lambda p: p.entity.start):
         if p.role != "none":
@@ -520,5 +522,8 @@ def attach_events(aset: AnnotationSet, trig_m: Sequence, pairs: Sequence, cluste
     events = []
     for (eid, typ, sub, _) in infos:
         attrs = {"same_as": same[eid]} if same[eid] != eid else {}
+        mod = (modalities or {}).get(eid, "asserted")
+        if mod != "asserted":
+            attrs["modality"] = mod
         events.append(Event(eid, typ, eid, sub, tuple(args[eid]), attrs))
     return aset.with_(events=tuple(events))

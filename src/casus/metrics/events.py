@@ -130,3 +130,54 @@ def score_events(pairs: Mapping[str, tuple[AnnotationSet, AnnotationSet]], seed:
     out["convention"] = ("TextEE: trigger_id (start,end); trigger_cls (+TYPE:subtype); arg_id (trigger start,end, "
                          "TYPE, arg start,end); arg_cls (+role); arguments count only with their trigger matched")
     return out
+
+
+# -- modality --------------------------------------------------------------------------------------
+
+MODALITIES = ("asserted", "claimed", "denied", "hypothetical")
+
+
+def _modalities(aset: AnnotationSet) -> dict[tuple[int, int, str], str]:
+    spans = aset.span_by_id()
+    out = {}
+    for e in aset.events:
+        t = spans.get(e.trigger)
+        if t is not None:
+            out[(t.start, t.end, event_class(e.type, e.subtype))] = e.modality
+    return out
+
+
+def score_modality(pairs: Mapping[str, tuple[AnnotationSet, AnnotationSet]], seed: int = 0,
+                   n_boot: int = 1000) -> dict[str, Any]:
+    """Modality on the triggers both sides share (same offsets and ``TYPE:subtype``): accuracy, macro F1
+    over the modalities present in gold, per-modality P/R/F1, the accuracy of always answering
+    ``asserted`` (the majority baseline) and a bootstrap CI over documents for the accuracy."""
+    per_doc: list[list[tuple[str, str]]] = []
+    for _, (g, p) in sorted(pairs.items()):
+        gm, pm = _modalities(g), _modalities(p)
+        per_doc.append([(gm[k], pm[k]) for k in sorted(set(gm) & set(pm))])
+    flat = [x for d in per_doc for x in d]
+
+    def acc(items: Sequence[tuple[str, str]]) -> float:
+        return sum(a == b for a, b in items) / len(items) if items else 0.0
+
+    per: dict[str, dict[str, float]] = {}
+    present = [m for m in MODALITIES if any(g == m for g, _ in flat)]
+    for m in MODALITIES:
+        tp = sum(1 for g, p in flat if g == m and p == m)
+        fp = sum(1 for g, p in flat if g != m and p == m)
+        fn = sum(1 for g, p in flat if g == m and p != m)
+        c = Counts(tp, fp, fn)
+        per[m] = {"precision": c.precision, "recall": c.recall, "f1": c.f1, "support": tp + fn}
+    out: dict[str, Any] = {"matched_triggers": len(flat), "accuracy": acc(flat),
+                           "macro_f1": sum(per[m]["f1"] for m in present) / len(present) if present else 0.0,
+                           "majority_accuracy": acc([(g, "asserted") for g, _ in flat]), "per_modality": per}
+    if n_boot and per_doc:
+        rng = random.Random(seed)
+        vals = []
+        for _ in range(n_boot):
+            sample = [x for _ in per_doc for x in per_doc[rng.randrange(len(per_doc))]]
+            vals.append(acc(sample))
+        vals.sort()
+        out["accuracy_ci95"] = [vals[int(0.025 * (n_boot - 1))], vals[int(0.975 * (n_boot - 1))]]
+    return out

@@ -157,7 +157,8 @@ class EventModels:
     """The trained pieces of an events run (encoder, trigger taggers, argument classifiers)."""
 
     def __init__(self, schema, encoder, triggers: dict[str, Any], arguments: dict[str, Any], window: int,
-                 cluster: bool = True, distant_tolls: bool = True):
+                 cluster: bool = True, distant_tolls: bool = True, modality: Any = None):
+        self.modality = modality
         self.schema = schema
         self.encoder = encoder
         self.triggers = triggers
@@ -193,7 +194,13 @@ class EventModels:
         by_doc: dict[int, list] = {}
         for p in pairs:
             by_doc.setdefault(p.doc, []).append(p)
-        return [attach_events(aset, tm, by_doc.get(d, []), self.cluster) for d, (aset, _, tm) in enumerate(built)]
+        mods: list[dict[str, str]] = [{} for _ in built]
+        if self.modality is not None:
+            items = [(doc.text, t.start, t.end, t.label) for doc, (_, _, tm) in zip(documents, built) for t in tm]
+            pred = iter(self.modality.predict(items))
+            mods = [{t.id: next(pred) for t in tm} for _, _, tm in built]
+        return [attach_events(aset, tm, by_doc.get(d, []), self.cluster, mods[d])
+                for d, (aset, _, tm) in enumerate(built)]
 
 
 # -- training ------------------------------------------------------------------------------------------
@@ -204,7 +211,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier, candidate_pairs
     from ..events.records import assemble_records
     from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
-    from ..metrics.events import score_events
+    from ..metrics.events import score_events, score_modality
     from ..metrics.records import casualty_attribute_accuracy, score_records
     from ..predict import load_predictor
     from .run import git_commit, package_versions
@@ -288,8 +295,25 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         mark.save(model_dir)
         arg_models["markers"] = mark
         t = lap("arguments_markers_fit", t)
+    # 5. modality of each trigger mention, trained on the gold triggers of the training split
+    from ..events.modality import ModalityClassifier
+
+    def modality_items(ids_: Sequence[str]) -> tuple[list, list]:
+        items_, labels_ = [], []
+        for d in ids_:
+            _, trigs, _ = mentions_of(gold[d], schema)
+            mods = {e.trigger: e.modality for e in gold[d].events}
+            for tr in trigs:
+                items_.append((gold[d].text, tr.start, tr.end, tr.label))
+                labels_.append(mods[tr.id])
+        return items_, labels_
+
+    modality = ModalityClassifier()
+    mod_info = modality.fit(*modality_items(train_ids), C=ec.modality_C, seed=recipe.seed)
+    modality.save(model_dir)
+    t = lap("modality_fit", t)
     models = EventModels(schema, encoder, taggers, arg_models, ec.window_sentences, cluster=ec.same_as == "class",
-                         distant_tolls=ec.distant_tolls)
+                         distant_tolls=ec.distant_tolls, modality=modality)
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": "events", "seed": recipe.seed, "dataset_fingerprint": fp,
                                "train_documents": len(train_ids), "ner_run": str(ec.ner_run), "encoder": ec.encoder,
@@ -351,6 +375,23 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             if design == ec.argument_model:
                 primary = psets
                 predictions[split] = [{"doc_id": d, "annotation": psets[d].to_dict(), "records": precs[d]} for d in ids]
+        # modality: on gold triggers (the classifier alone) and on the end-to-end triggers that match gold
+        items, _ = modality_items(ids)
+        mod_pred = iter(modality.predict(items))
+        gold_trig_sets = {}
+        for d in ids:
+            new = []
+            for e in gold[d].events:
+                attrs = {k: v for k, v in e.attrs.items() if k != "modality"}
+                mp = next(mod_pred)
+                if mp != "asserted":
+                    attrs["modality"] = mp
+                new.append(Event(e.id, e.type, e.trigger, e.subtype, e.args, attrs))
+            gold_trig_sets[d] = gold[d].with_(events=tuple(new), annotator="model")
+        m["modality"] = {"gold_triggers": score_modality({d: (gold[d], gold_trig_sets[d]) for d in ids},
+                                                         seed=recipe.seed, n_boot=nb),
+                         "end_to_end": score_modality({d: (gold[d], primary[d]) for d in ids},
+                                                      seed=recipe.seed, n_boot=nb)}
         m["casualty_normalizer"] = {
             "gold_spans": casualty_attribute_accuracy([(casualty_triples(a), normalized_triples(a)) for a in gsets]),
             "ner_spans": casualty_attribute_accuracy([(casualty_triples(gold[d]), casualty_triples(primary[d]))
@@ -362,7 +403,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     metrics["ceiling"] = annotator_ceiling(repo, split_ids, seed=recipe.seed, n_boot=nb)
     t = lap("ceiling", t)
     metrics["models"] = {"trigger_head": head_info, "trigger_crf": crf_info, "arguments_features": feat_info,
-                         "arguments_markers": mark_info}
+                         "arguments_markers": mark_info, "modality": mod_info}
     metrics["timing_seconds"] = timing
 
     # run folder
@@ -438,4 +479,7 @@ def _ceiling_scores(pairs: dict[str, tuple[AnnotationSet, AnnotationSet]], schem
     recs = score_records({d: (assemble_records(g, schema), assemble_records(p, schema)) for d, (g, p) in pairs.items()},
                          seed=seed, n_boot=n_boot)
     cas = casualty_attribute_accuracy([(casualty_triples(g), casualty_triples(p)) for g, p in pairs.values()])
-    return {"documents": len(pairs), "events": _summary(ev, EVENT_KEYS), "records": recs, "casualty_attributes": cas}
+    from ..metrics.events import score_modality
+
+    return {"documents": len(pairs), "events": _summary(ev, EVENT_KEYS), "records": recs, "casualty_attributes": cas,
+            "modality": score_modality(pairs, seed=seed, n_boot=n_boot)}

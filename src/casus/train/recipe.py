@@ -76,6 +76,7 @@ class EventsConfig(_Strict):
     trigger_o_keep: float = Field(0.2, gt=0, le=1)  # share of O words the trigger head trains on (reweighted)
     argument_C: float = Field(1.0, gt=0)    # hand-feature argument classifier
     marker_C: float = Field(0.1, gt=0)      # marker argument classifier
+    modality_C: float = Field(3.0, gt=0)    # modality classifier (asserted/claimed/denied/hypothetical)
     crf_iterations: int = Field(100, ge=1)  # trigger CRF (c1, c2, window from the crf: section)
     same_as: Literal["class", "none"] = "class"  # cluster predicted mentions of one TYPE:subtype per document
     distant_tolls: bool = True              # unlinked toll updates outside the window -> victim of the main frame
