@@ -172,3 +172,18 @@ def test_labelstudio_export_import_round_trip_and_correction(tmp_path):
     fixed = import_labelstudio(path, SCHEMA)
     assert fixed[0]["killed"]["count"] == 35 and fixed[0]["attackers"] == []
     assert fixed[1] == recs[1]
+
+
+def test_cluster_events_class_place_keeps_two_towns_apart():
+    from casus.events.records import cluster_events
+
+    ev = [("e1", "ATTACK", "airstrike", 0), ("e2", "ATTACK", "airstrike", 50), ("e3", "ATTACK", "airstrike", 90),
+          ("e4", "ATTACK", "shelling", 120)]
+    # class: one event per TYPE:subtype
+    assert cluster_events(ev) == {"e1": "e1", "e2": "e1", "e3": "e1", "e4": "e4"}
+    # class_place: e2 names another town -> its own event; e3 has no place -> joins the first cluster;
+    # "centre of kharkiv" contains "kharkiv" -> compatible
+    places = {"e1": {"kharkiv"}, "e2": {"izium"}, "e3": set(), "e4": {"centre of kharkiv"}}
+    assert cluster_events(ev, places) == {"e1": "e1", "e2": "e2", "e3": "e1", "e4": "e4"}
+    places["e3"] = {"centre of kharkiv"}
+    assert cluster_events(ev, places)["e3"] == "e1"

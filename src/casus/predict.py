@@ -63,7 +63,7 @@ class TransformerPredictor:
     """
 
     def __init__(self, model, tokenizer, mode: str = "first", max_length: int = 256, stride: int = 64,
-                 batch_size: int = 16, threads: int | None = None, precision: str = "fp32"):
+                 batch_size: int = 16, threads: int | None = None, precision: str = "fp32", bucketing: bool = True):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         if precision == "bf16":
@@ -71,6 +71,7 @@ class TransformerPredictor:
 
             model = model.to(torch.bfloat16)
         self.precision = precision
+        self.bucketing = bucketing
         self.model = model
         self.tokenizer = tokenizer
         self.mode = mode
@@ -113,7 +114,8 @@ class TransformerPredictor:
             encs.append((enc, words, wins))
             for wi, (lo, hi) in enumerate(wins):
                 jobs.append((di, wi, lo, hi))
-        jobs.sort(key=lambda j: (j[3] - j[2], j[0], j[1]))
+        if self.bucketing:  # windows of similar length together: padding only up to the batch's longest
+            jobs.sort(key=lambda j: (j[3] - j[2], j[0], j[1]))
         n_labels = len(self.id2label)
         win_logits: dict[tuple[int, int], torch.Tensor] = {}
         cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id

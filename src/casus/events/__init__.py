@@ -74,7 +74,7 @@ class EventPredictor:
         from .modality import ModalityClassifier
 
         models = EventModels(schema, encoder, triggers, arguments, info.get("window_sentences", 1),
-                             cluster=info.get("same_as", "class") == "class",
+                             cluster=info.get("same_as", "class"),
                              distant_tolls=info.get("distant_tolls", False),
                              modality=ModalityClassifier.load(model_dir))
         return cls(run_dir, info, schema, ner, models)

@@ -105,15 +105,21 @@ def trigger_only(aset: AnnotationSet, triggers: Sequence[tuple[int, int, str]], 
     return AnnotationSet(document=aset.document, spans=tuple(spans), events=tuple(events), annotator="model")
 
 
-def same_as_pairwise(asets: Sequence[AnnotationSet]) -> dict[str, float]:
-    """Pairwise P/R/F1 of the same_as rule (:func:`cluster_events`) on gold triggers."""
+def same_as_pairwise(asets: Sequence[AnnotationSet], rule: str = "class") -> dict[str, float]:
+    """Pairwise P/R/F1 of the same_as rule (:func:`cluster_events`) on gold triggers (and, for
+    ``class_place``, their gold place arguments)."""
     from ..events.records import cluster_events, roots
+    from ..metrics.ceaf import normalize_string
 
     tp = fp = fn = 0
     for a in asets:
         spans = a.span_by_id()
         gold = roots(a)
-        pred = cluster_events([(e.id, e.type, e.subtype, spans[e.trigger].start) for e in a.events])
+        places = None
+        if rule == "class_place":
+            places = {e.id: {normalize_string(a.text[spans[x.span].start:spans[x.span].end])
+                             for x in e.args if x.role == "place" and x.span in spans} for e in a.events}
+        pred = cluster_events([(e.id, e.type, e.subtype, spans[e.trigger].start) for e in a.events], places)
         for x, y in combinations([e.id for e in a.events], 2):
             g, p = gold[x] == gold[y], pred[x] == pred[y]
             tp += g and p
@@ -157,7 +163,7 @@ class EventModels:
     """The trained pieces of an events run (encoder, trigger taggers, argument classifiers)."""
 
     def __init__(self, schema, encoder, triggers: dict[str, Any], arguments: dict[str, Any], window: int,
-                 cluster: bool = True, distant_tolls: bool = True, modality: Any = None):
+                 cluster: bool | str = True, distant_tolls: bool = True, modality: Any = None):
         self.modality = modality
         self.schema = schema
         self.encoder = encoder
@@ -312,7 +318,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     mod_info = modality.fit(*modality_items(train_ids), C=ec.modality_C, seed=recipe.seed)
     modality.save(model_dir)
     t = lap("modality_fit", t)
-    models = EventModels(schema, encoder, taggers, arg_models, ec.window_sentences, cluster=ec.same_as == "class",
+    models = EventModels(schema, encoder, taggers, arg_models, ec.window_sentences, cluster=ec.same_as,
                          distant_tolls=ec.distant_tolls, modality=modality)
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": "events", "seed": recipe.seed, "dataset_fingerprint": fp,
@@ -397,7 +403,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             "ner_spans": casualty_attribute_accuracy([(casualty_triples(gold[d]), casualty_triples(primary[d]))
                                                       for d in ids]),
         }
-        m["same_as_rule_on_gold_triggers"] = same_as_pairwise(gsets)
+        m["same_as_rule_on_gold_triggers"] = {rule: same_as_pairwise(gsets, rule) for rule in ("class", "class_place")}
         metrics[split] = m
     t = time.time()
     metrics["ceiling"] = annotator_ceiling(repo, split_ids, seed=recipe.seed, n_boot=nb)

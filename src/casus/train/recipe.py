@@ -78,7 +78,9 @@ class EventsConfig(_Strict):
     marker_C: float = Field(0.1, gt=0)      # marker argument classifier
     modality_C: float = Field(3.0, gt=0)    # modality classifier (asserted/claimed/denied/hypothetical)
     crf_iterations: int = Field(100, ge=1)  # trigger CRF (c1, c2, window from the crf: section)
-    same_as: Literal["class", "none"] = "class"  # cluster predicted mentions of one TYPE:subtype per document
+    # same_as of predicted mentions: class = one event per TYPE:subtype per document; class_place = the same,
+    # except mentions whose place arguments are incompatible stay separate events; none = no clustering
+    same_as: Literal["class", "class_place", "none"] = "class"
     distant_tolls: bool = True              # unlinked toll updates outside the window -> victim of the main frame
     bootstrap: int = Field(1000, ge=0)      # bootstrap resamples for the CIs (0: none)
 
