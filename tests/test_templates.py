@@ -127,3 +127,28 @@ def test_bootstrap_interval_brackets_the_point_estimate():
     lo, hi = rep.ci95(resamples=300)
     assert lo < rep.micro.f1 < hi and 0.6 < lo and hi < 1.0
     assert sum(c.p_num for c in rep.per_doc.values()) == rep.micro.p_num
+
+
+SHARED_GTT = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "muc4" / "gtt_templates"
+
+
+@pytest.mark.skipif(not (SHARED_GTT / "test.json").is_file(), reason=f"{SHARED_GTT} is absent")
+def test_gtt_gold_scores_itself_exactly():
+    from casus.formats import muc4
+
+    from casus.metrics.templates import normalize_templates
+
+    gold = muc4.load_templates(SHARED_GTT / "test.json")
+    # as GTT's loader does, gold drops duplicate templates and empty entities; predictions are taken as
+    # given, so the raw file scored against itself has spurious duplicates, the cleaned one does not
+    raw = score_templates(gold, gold)
+    assert raw.micro.recall == 1.0 and raw.micro.precision < 1.0
+    clean = {d: normalize_templates(ts, gold=True) for d, ts in gold.items()}
+    rep = score_templates(clean, gold)
+    assert rep.documents == 200 and rep.approximated == []
+    assert rep.micro.f1 == 1.0
+    # dropping every template of one document costs exactly its slots on the recall side
+    some = next(d for d, ts in sorted(gold.items()) if ts)
+    rep2 = score_templates({**clean, some: []}, gold)
+    assert rep2.micro.precision == 1.0 and rep2.micro.r_den == rep.micro.r_den
+    assert rep.micro.r_num - rep2.micro.r_num == rep.per_doc[some].r_num
