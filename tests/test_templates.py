@@ -152,3 +152,18 @@ def test_gtt_gold_scores_itself_exactly():
     rep2 = score_templates({**clean, some: []}, gold)
     assert rep2.micro.precision == 1.0 and rep2.micro.r_den == rep.micro.r_den
     assert rep.micro.r_num - rep2.micro.r_num == rep.per_doc[some].r_num
+
+
+def test_per_type_thresholds_never_lower_dev_f1():
+    from casus.events.templates import tune_per_type, tune_threshold
+
+    texts = ["a bomb exploded near the bank", "rebels kidnapped two engineers", "the weather was fine",
+             "a bomb exploded and rebels kidnapped a guard"] * 4
+    labels = [{"bombing"}, {"kidnapping"}, set(), {"bombing", "kidnapping"}] * 4
+    clf = IncidentTypeClassifier().fit(texts, labels)
+    ids = [f"d{i}" for i in range(len(texts))]
+    gold = {d: [T(t) for t in sorted(lab)] for d, lab in zip(ids, labels)}
+    th, curve = tune_threshold(clf, texts, ids, {}, gold)
+    per, best = tune_per_type(clf, texts, ids, {}, gold)
+    assert best >= max(f for _, f in curve) and set(per) == set(clf.types)
+    assert clf.predict(texts) == [clf.types_for(p) for p in clf.proba(texts)]
