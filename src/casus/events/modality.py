@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..align import sentence_ranges
-
-MODALITIES = ("asserted", "claimed", "denied", "hypothetical")
+from ..metrics.events import MODALITIES
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+")
 _NEG = {"not", "no", "never", "denied", "denies", "deny", "rejected", "dismissed", "n't"}
 

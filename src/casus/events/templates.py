@@ -24,9 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ..metrics.ceaf import entities_from_mentions, normalize_string
+from ..metrics.ceaf import ROLES, entities_from_mentions, normalize_string
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
 INCIDENT_TYPES = ("attack", "bombing", "kidnapping", "arson", "robbery", "forced work stoppage")
 
 # word-stem cues of each incident type, used only to attach fillers when a document has several types
@@ -128,29 +127,35 @@ def build_templates(text: str, types: Sequence[str], spans: Iterable[tuple[int, 
             k = 0
             if len(types) > 1:
                 best = None
+                mention_pos = where.get(normalize_string(ent[0]), [])
                 for ti, t in enumerate(types):
-                    for p in where.get(normalize_string(ent[0]), []):
+                    for p in mention_pos:
                         for c in cues.get(t, []):
                             d = abs(c - p)
                             if best is None or d < best[0]:
                                 best = (d, ti)
                 k = best[1] if best is not None else 0
-            temps[k][role].append([m for m in ent])
+            temps[k][role].append(list(ent))
     return temps
+
+
+def _dev_f1(clf: IncidentTypeClassifier, probs: Sequence[Mapping[str, float]], texts: Sequence[str],
+            doc_ids: Sequence[str], spans: Mapping[str, Sequence[tuple[int, int, str]]], gold: Mapping[str, Sequence],
+            thresholds: Mapping[str, float]) -> float:
+    """Template-level micro F1 of the templates built with per-type ``thresholds``."""
+    from ..metrics.templates import score_templates
+
+    pred = {d: build_templates(tx, [t for t in clf.types if p[t] >= thresholds[t]], spans.get(d, ()))
+            for d, tx, p in zip(doc_ids, texts, probs)}
+    return score_templates(pred, gold).micro.f1
 
 
 def tune_threshold(clf: IncidentTypeClassifier, texts: Sequence[str], doc_ids: Sequence[str],
                    spans: Mapping[str, Sequence[tuple[int, int, str]]], gold: Mapping[str, Sequence],
                    grid: Sequence[float] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)) -> tuple[float, list]:
     """The threshold on dev with the best template-level micro F1; returns (threshold, [(t, f1), ...])."""
-    from ..metrics.templates import score_templates
-
     probs = clf.proba(texts)
-    curve = []
-    for th in grid:
-        pred = {d: build_templates(tx, [t for t in clf.types if p[t] >= th], spans.get(d, ()))
-                for d, tx, p in zip(doc_ids, texts, probs)}
-        curve.append((th, score_templates(pred, gold).micro.f1))
+    curve = [(th, _dev_f1(clf, probs, texts, doc_ids, spans, gold, {t: th for t in clf.types})) for th in grid]
     best = max(curve, key=lambda x: (x[1], -abs(x[0] - 0.5)))
     clf.threshold = best[0]
     return best[0], curve
@@ -162,22 +167,14 @@ def tune_per_type(clf: IncidentTypeClassifier, texts: Sequence[str], doc_ids: Se
                   rounds: int = 2) -> tuple[dict[str, float], float]:
     """Per-type thresholds by coordinate ascent on dev template F1, starting from the tuned global
     threshold (:func:`tune_threshold` first); a type's threshold moves only when dev F1 strictly rises."""
-    from ..metrics.templates import score_templates
-
     probs = clf.proba(texts)
     per = {t: clf.threshold for t in clf.types}
-
-    def f1(th: dict[str, float]) -> float:
-        pred = {d: build_templates(tx, [t for t in clf.types if p[t] >= th[t]], spans.get(d, ()))
-                for d, tx, p in zip(doc_ids, texts, probs)}
-        return score_templates(pred, gold).micro.f1
-
-    best = f1(per)
+    best = _dev_f1(clf, probs, texts, doc_ids, spans, gold, per)
     for _ in range(rounds):
         for t in clf.types:
             for v in grid:
                 trial = {**per, t: v}
-                f = f1(trial)
+                f = _dev_f1(clf, probs, texts, doc_ids, spans, gold, trial)
                 if f > best:
                     best, per = f, trial
     clf.per_type = per

@@ -7,9 +7,26 @@ replacement and recompute micro F1 from the summed per-document counts.
 from __future__ import annotations
 
 import random
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence, TypeVar
 
 from .spans import Counts, DocScore
+
+T = TypeVar("T")
+
+
+def resamples(units: Sequence[T], seed: int = 0, n: int = 1000) -> Iterator[list[T]]:
+    """``n`` bootstrap resamples of ``units`` (documents), each drawn with replacement, same size."""
+    rng = random.Random(seed)
+    m = len(units)
+    for _ in range(n):
+        yield [units[rng.randrange(m)] for _ in range(m)]
+
+
+def percentile_interval(values: Sequence[float], alpha: float = 0.05) -> list[float]:
+    """The ``1 - alpha`` percentile interval of bootstrap statistics."""
+    vals = sorted(values)
+    k = len(vals)
+    return [vals[int((alpha / 2) * (k - 1))], vals[int((1 - alpha / 2) * (k - 1))]]
 
 
 def _micro(docs: Sequence[DocScore], labels: Sequence[str], scheme: str) -> float:
@@ -37,22 +54,15 @@ def bootstrap_ci(per_doc: Mapping[str, DocScore], labels: Sequence[str], seed: i
     ids = sorted(per_doc)
     if not ids:
         return {}
-    rng = random.Random(seed)
     docs = [per_doc[i] for i in ids]
     samples: dict[str, list[float]] = {f"{s}_micro_f1": [] for s in schemes}
     samples.update({f"strict_f1:{lab}": [] for lab in labels})
-    for _ in range(n):
-        pick = [docs[rng.randrange(len(docs))] for _ in docs]
+    for pick in resamples(docs, seed, n):
         for s in schemes:
             samples[f"{s}_micro_f1"].append(_micro(pick, labels, s))
         for lab in labels:
             samples[f"strict_f1:{lab}"].append(_label_f1(pick, lab, "strict"))
-    out = {}
-    for k, vals in samples.items():
-        vals.sort()
-        lo = vals[int((alpha / 2) * (n - 1))]
-        hi = vals[int((1 - alpha / 2) * (n - 1))]
-        out[k] = [lo, hi]
+    out: dict = {k: percentile_interval(vals, alpha) for k, vals in samples.items()}
     out["resamples"] = n
     out["unit"] = "document"
     return out

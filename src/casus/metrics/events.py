@@ -16,11 +16,11 @@ trigger or argument id is missing from the annotation set are skipped (Annotatio
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..model import AnnotationSet
+from .bootstrap import percentile_interval, resamples
 from .spans import Counts
 
 LEVELS = ("trigger_id", "trigger_cls", "trigger_type", "arg_id", "arg_cls")
@@ -87,11 +87,8 @@ def bootstrap_counts(per_doc: Sequence[Mapping[str, Counts]], keys: Sequence[str
     """Percentile CIs of F1 for each key, resampling documents (each a mapping key -> Counts)."""
     if not per_doc:
         return {}
-    rng = random.Random(seed)
     samples: dict[str, list[float]] = {k: [] for k in keys}
-    m = len(per_doc)
-    for _ in range(n):
-        pick = [per_doc[rng.randrange(m)] for _ in range(m)]
+    for pick in resamples(per_doc, seed, n):
         for k in keys:
             tot = Counts()
             for d in pick:
@@ -99,11 +96,7 @@ def bootstrap_counts(per_doc: Sequence[Mapping[str, Counts]], keys: Sequence[str
                 if c is not None:
                     tot.add(c)
             samples[k].append(tot.f1)
-    out = {}
-    for k, vals in samples.items():
-        vals.sort()
-        out[k] = [vals[int((alpha / 2) * (n - 1))], vals[int((1 - alpha / 2) * (n - 1))]]
-    return out
+    return {k: percentile_interval(vals, alpha) for k, vals in samples.items()}
 
 
 def score_events(pairs: Mapping[str, tuple[AnnotationSet, AnnotationSet]], seed: int = 0,
@@ -173,11 +166,6 @@ def score_modality(pairs: Mapping[str, tuple[AnnotationSet, AnnotationSet]], see
                            "macro_f1": sum(per[m]["f1"] for m in present) / len(present) if present else 0.0,
                            "majority_accuracy": acc([(g, "asserted") for g, _ in flat]), "per_modality": per}
     if n_boot and per_doc:
-        rng = random.Random(seed)
-        vals = []
-        for _ in range(n_boot):
-            sample = [x for _ in per_doc for x in per_doc[rng.randrange(len(per_doc))]]
-            vals.append(acc(sample))
-        vals.sort()
-        out["accuracy_ci95"] = [vals[int(0.025 * (n_boot - 1))], vals[int(0.975 * (n_boot - 1))]]
+        out["accuracy_ci95"] = percentile_interval(
+            [acc([x for doc in pick for x in doc]) for pick in resamples(per_doc, seed, n_boot)])
     return out

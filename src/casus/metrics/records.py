@@ -22,10 +22,10 @@ Every figure gets a 95 % percentile bootstrap CI resampling **documents** (as :m
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from typing import Any, Callable, Mapping, Sequence
 
+from .bootstrap import percentile_interval, resamples
 from .spans import Counts
 
 ENTITY_FIELDS = ("attackers", "targets", "place", "weapons")
@@ -130,22 +130,15 @@ def bootstrap(per_doc: Sequence[Mapping[str, Counts]], keys: Sequence[str], stat
     """Percentile CIs resampling documents; ``stat(key)`` is ``"f1"`` or ``"accuracy"`` (= recall)."""
     if not per_doc:
         return {}
-    rng = random.Random(seed)
-    m = len(per_doc)
     samples: dict[str, list[float]] = {k: [] for k in keys}
-    for _ in range(n):
-        pick = [per_doc[rng.randrange(m)] for _ in range(m)]
+    for pick in resamples(per_doc, seed, n):
         for k in keys:
             tot = Counts()
             for d in pick:
                 if k in d:
                     tot.add(d[k])
             samples[k].append(_stat(tot, stat(k)))
-    out = {}
-    for k, vals in samples.items():
-        vals.sort()
-        out[k] = [vals[int((alpha / 2) * (n - 1))], vals[int((1 - alpha / 2) * (n - 1))]]
-    return out
+    return {k: percentile_interval(vals, alpha) for k, vals in samples.items()}
 
 
 def score_records(pairs: Mapping[str, tuple[Sequence[Record], Sequence[Record]]], seed: int = 0,

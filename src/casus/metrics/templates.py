@@ -32,44 +32,18 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from .ceaf import normalize_string
+from .bootstrap import percentile_interval
+from .bootstrap import resamples as draw_resamples
+from .ceaf import ROLES, CeafCounts, normalize_string
 
-ROLES = ("PerpInd", "PerpOrg", "Target", "Victim", "Weapon")
 SLOTS = ("incident_type",) + ROLES
 
 __all__ = ["ROLES", "SLOTS", "TemplateCounts", "TemplateReport", "normalize_templates", "score_templates",
            "score_document"]
 
 
-@dataclass
-class TemplateCounts:
-    p_num: int = 0
-    p_den: int = 0
-    r_num: int = 0
-    r_den: int = 0
-
-    def add(self, o: "TemplateCounts") -> None:
-        self.p_num += o.p_num
-        self.p_den += o.p_den
-        self.r_num += o.r_num
-        self.r_den += o.r_den
-
-    @property
-    def precision(self) -> float:
-        return self.p_num / self.p_den if self.p_den else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.r_num / self.r_den if self.r_den else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> dict[str, float]:
-        return {"precision": self.precision, "recall": self.recall, "f1": self.f1, "p_num": self.p_num,
-                "p_den": self.p_den, "r_num": self.r_num, "r_den": self.r_den}
+# the same four counts as CEAF-REE (p_num / p_den / r_num / r_den, micro P/R/F1 from their sums)
+TemplateCounts = CeafCounts
 
 
 def _micro(by_slot: Mapping[str, TemplateCounts], roles: Sequence[str]) -> TemplateCounts:
@@ -90,20 +64,17 @@ class TemplateReport:
 
     def ci95(self, resamples: int = 1000, seed: int = 13) -> tuple[float, float]:
         """Percentile bootstrap over documents of the micro F1 (documents drawn with replacement)."""
-        import random
-
-        docs = sorted(self.per_doc)
+        docs = [self.per_doc[d] for d in sorted(self.per_doc)]
         if not docs:
             return (0.0, 0.0)
-        rng = random.Random(seed)
         vals = []
-        for _ in range(resamples):
+        for pick in draw_resamples(docs, seed, resamples):
             tot = TemplateCounts()
-            for _ in docs:
-                tot.add(self.per_doc[docs[rng.randrange(len(docs))]])
+            for c in pick:
+                tot.add(c)
             vals.append(tot.f1)
-        vals.sort()
-        return vals[int(0.025 * (resamples - 1))], vals[int(0.975 * (resamples - 1))]
+        lo, hi = percentile_interval(vals)
+        return lo, hi
 
     @property
     def micro(self) -> TemplateCounts:
