@@ -24,7 +24,9 @@ SPAN_KEYS = {"id", "start", "end", "label", "text", "attrs"}
 EVENT_KEYS = {"id", "type", "subtype", "trigger", "args", "attrs"}
 ARG_KEYS = {"role", "span"}
 META_REQUIRED = ("title", "date", "region", "source", "licence", "sha256")
-META_KNOWN = set(META_REQUIRED) | {"country", "kind", "url", "notes", "author", "language"}
+META_KNOWN = set(META_REQUIRED) | {"country", "kind", "url", "notes", "author", "language", "style", "writer",
+                                   "hard_negative"}
+HARD_NEGATIVE_VALUES = ("yes", "no")
 DOC_KINDS = ("report_of_public_event", "composite", "imported")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -352,6 +354,10 @@ def check_metadata(meta: Any, text: str | None, file: str) -> list[Problem]:
     kind = meta.get("kind")
     if kind is not None and kind not in DOC_KINDS:
         c.add("bad-kind", f"kind {kind!r} is not one of {DOC_KINDS}", f"use one of {', '.join(DOC_KINDS)}")
+    neg = meta.get("hard_negative")
+    if neg is not None and neg not in HARD_NEGATIVE_VALUES:
+        c.add("bad-hard-negative", f"hard_negative {neg!r} is not one of {HARD_NEGATIVE_VALUES}",
+              "write hard_negative: yes (a conflict-adjacent text with no attack, abduction or arrest) or no")
     if text is not None:
         if "sha256" in meta and meta["sha256"] != text_sha256(text):
             c.add("text-hash-mismatch", "sha256 in metadata does not match the text file",
