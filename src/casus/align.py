@@ -7,6 +7,7 @@ so that each span maps onto whole tokens. Offsets are code-point offsets, end ex
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable, Sequence
 
 TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)*|\w+(?:['’\-]\w+)*|[^\w\s]", re.UNICODE)
@@ -108,4 +109,51 @@ def tags_to_token_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
         if prefix in ("E", "S") and cur is not None:
             out.append((cur[0], cur[1], cur[2]))
             cur = None
+    return out
+
+
+# -- word safety ------------------------------------------------------------------------------------
+# A span boundary is "inside a word" when it separates two letters/digits ("Liberia|n", "Mad|uro"), or
+# splits one user-perceived character: before a combining mark, a zero-width joiner, a variation selector
+# or an emoji skin-tone modifier, right after a zero-width joiner, or between the two regional-indicator
+# letters of a flag. Hyphens, apostrophes, spaces and punctuation are word edges ("Liberian|-flagged").
+
+_JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
+
+
+def _alnum(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LN"
+
+
+def _regional(ch: str) -> bool:
+    return "\U0001F1E6" <= ch <= "\U0001F1FF"
+
+
+def inside_word(text: str, pos: int) -> bool:
+    """True when a span boundary at ``pos`` would cut a word or a character cluster of ``text``."""
+    if pos <= 0 or pos >= len(text):
+        return False
+    left, right = text[pos - 1], text[pos]
+    if unicodedata.category(right)[0] == "M" or right in _JOINERS or left == "\u200d":
+        return True
+    if "\U0001F3FB" <= right <= "\U0001F3FF":
+        return True
+    if _regional(left) and _regional(right):
+        run = 0  # flags pair regional indicators from the left: cut only between two flags
+        i = pos - 1
+        while i >= 0 and _regional(text[i]):
+            run += 1
+            i -= 1
+        return run % 2 == 1
+    return _alnum(left) and _alnum(right)
+
+
+def mid_word_spans(text: str, spans: Iterable) -> list[tuple[int, int, str]]:
+    """The spans (start, end, label) of ``spans`` (triples or objects with start/end/label) that start or
+    end inside a word of ``text`` (see :func:`inside_word`)."""
+    out = []
+    for sp in spans:
+        a, b, lab = (sp.start, sp.end, sp.label) if hasattr(sp, "start") else (sp[0], sp[1], sp[2])
+        if inside_word(text, a) or inside_word(text, b):
+            out.append((a, b, lab))
     return out

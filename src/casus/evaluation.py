@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .align import mid_word_spans
 from .errors import CasusError, FormatError, ModelError, StoreError
 from .metrics.agreement import CASUALTY_LABEL, attribute_accuracy, carries_attrs, triples
 from .metrics.bootstrap import bootstrap_ci, paired_bootstrap
@@ -528,9 +529,18 @@ class Evaluation:
     def f1_ci(self, key: str) -> list[float] | None:
         return self.ci.get(key)
 
+    def mid_word_spans(self) -> dict[str, int]:
+        """Spans starting or ending inside a word (casus.align.inside_word), per side: counted, never fixed."""
+        out = {"gold": 0, "pred": 0}
+        for g, p in self.pairing.pairs.values():
+            out["gold"] += len(mid_word_spans(g.document.text, g.spans))
+            out["pred"] += len(mid_word_spans(p.document.text, p.spans))
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"labels": self.labels, "documents": len(self.per_doc)}
         out.update(self.report.as_dict())
+        out["mid_word_spans"] = self.mid_word_spans()
         out["ci95"] = self.ci
         out["matching"] = self.pairing.as_dict()
         out["attributes"] = self.attributes

@@ -3,6 +3,10 @@
 ``load_predictor(run_dir)`` reads ``run_dir/casus_run.json`` to know the kind. Both predictors expose
 ``predict(texts) -> list[list[(start, end, label)]]`` with code-point offsets, end exclusive.
 
+Decoding is word-safe: the CRF tags whole words, and the transformer decides one tag per word of its
+tokenizer (``decode_words``), so no predicted span starts or ends inside a word ("Mad|uro" cannot happen);
+words whose sub-words disagreed are counted in ``subword_conflicts``.
+
 The transformer predictor batches windows of similar length (padding only to the batch maximum), runs
 under ``torch.inference_mode``, and merges overlapping windows back to one sequence per document.
 """
@@ -52,6 +56,60 @@ def group_simple(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> lis
     return out
 
 
+AGGREGATIONS = ("first", "average", "max")
+
+
+def _entity(tag: str) -> str:
+    return tag[2:] if tag[:2] in ("B-", "I-", "E-", "S-") else tag
+
+
+def decode_words(logits, offsets: Sequence[tuple[int, int]], piece_word: Sequence[int], id2label: dict[int, str],
+                 strategy: str = "first") -> tuple[list[SpanT], int]:
+    """Word-safe decoding of per-sub-word scores: one tag per word of the tokenizer (its ``word_ids()``), then
+    spans grouped as ``group_simple`` does, so no span can start or end inside a word.
+
+    ``strategy`` is transformers' word aggregation: ``first`` (the first sub-word's scores), ``average``
+    (mean of the sub-words' probabilities) or ``max`` (the sub-word with the most confident label), so the
+    saved model gives the same spans in ``pipeline(..., aggregation_strategy=strategy)``.
+
+    Returns (spans, conflicts): ``conflicts`` counts words whose sub-words disagreed (per-sub-word decoding
+    would have cut them, e.g. "Mad|uro"); each was decided by ``strategy`` and is reported, not hidden.
+    """
+    import torch
+
+    n = len(offsets)
+    if n == 0:
+        return [], 0
+    groups: list[list[int]] = []
+    for i in range(n):
+        w = piece_word[i] if i < len(piece_word) else -1
+        if groups and w >= 0 and piece_word[groups[-1][-1]] == w:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    pred = logits.argmax(-1).tolist()
+    probs = torch.softmax(logits.float(), dim=-1) if strategy != "first" else None
+    tags: list[str] = []
+    word_offsets: list[tuple[int, int]] = []
+    conflicts = 0
+    for g in groups:
+        if len(g) > 1:
+            first = id2label[pred[g[0]]]
+            rest = [id2label[pred[i]] for i in g[1:]]
+            if any(_entity(t) != _entity(first) or t.startswith(("B-", "S-")) for t in rest):
+                conflicts += 1
+        if strategy == "first" or len(g) == 1:
+            k = pred[g[0]]
+        elif strategy == "average":
+            k = int(probs[g].mean(0).argmax())
+        else:
+            best = max(g, key=lambda i: float(probs[i].max()))
+            k = int(probs[best].argmax())
+        tags.append(id2label[k])
+        word_offsets.append((offsets[g[0]][0], offsets[g[-1]][1]))
+    return group_simple(tags, word_offsets), conflicts
+
+
 PRECISIONS = ("fp32", "bf16")
 
 
@@ -63,7 +121,12 @@ class TransformerPredictor:
     """
 
     def __init__(self, model, tokenizer, mode: str = "first", max_length: int = 256, stride: int = 64,
-                 batch_size: int = 16, threads: int | None = None, precision: str = "fp32", bucketing: bool = True):
+                 batch_size: int = 16, threads: int | None = None, precision: str = "fp32", bucketing: bool = True,
+                 aggregation: str = "first"):
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, not {aggregation!r}")
+        self.aggregation = aggregation
+        self.subword_conflicts = 0  # words whose sub-words disagreed, decided per word (see decode_words)
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         if precision == "bf16":
@@ -96,7 +159,7 @@ class TransformerPredictor:
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         model.eval()
         return cls(model, tok, mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
-                   stride=info.get("stride", 64), **kw)
+                   stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"), **kw)
 
     def logits_for(self, texts: Sequence[str], progress: bool = False) -> list[tuple]:
         """Per text: (encoded doc, merged logits [n_subwords x n_labels] as a tensor, word offsets)."""
@@ -159,8 +222,9 @@ class TransformerPredictor:
         for enc, logits, words in self.logits_for(texts, progress=progress):
             pred = logits.argmax(-1).tolist() if len(enc.input_ids) else []
             if self.mode == "all":
-                tags = [self.id2label[p] for p in pred]
-                out.append(group_simple(tags, enc.offsets))
+                spans, conflicts = decode_words(logits, enc.offsets, enc.piece_word, self.id2label, self.aggregation)
+                self.subword_conflicts += conflicts
+                out.append(spans)
             else:
                 wtags = [self.id2label[pred[f]] if f >= 0 else "O" for f in enc.first_subword]
                 out.append([(words[i][0], words[j][1], lab) for i, j, lab in tags_to_token_spans(wtags)])

@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Callable
 
+from .align import inside_word
 from .errors import Problem
 from .model import ID_RE, text_sha256
 from .schema import Schema
@@ -191,6 +192,12 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
             if surface != surface.strip() or any(unicodedata.category(ch) == "Zs" for ch in (surface[0], surface[-1])):
                 c.add("whitespace-edge", f"span {surface!r} starts or ends with whitespace",
                       "move start/end to the first/last non-space character", kind="span", obj_id=sid_str)
+            for edge, pos in (("starts", start), ("ends", end)):
+                if inside_word(text, pos):
+                    c.add("mid-word-boundary",
+                          f"span {surface!r} {edge} inside a word ({text[max(0, pos - 8):pos]!r}|{text[pos:pos + 8]!r})",
+                          "extend the span to the whole word (spans cover whole words, GUIDELINES 1.5)",
+                          kind="span", obj_id=sid_str)
             good.append((start, end, sid_str))
         attrs = s.get("attrs", {})
         if label in schema.labels:

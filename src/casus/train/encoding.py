@@ -49,6 +49,7 @@ class EncodedDoc:
     first_subword: list[int]           # word -> first sub-word index, or -1
     labels: list[int] = field(default_factory=list)
     unaligned_words: int = 0
+    piece_word: list[int] = field(default_factory=list)  # sub-word -> the tokenizer's own word (word_ids())
 
 
 def encode_document(tokenizer, doc_id: str, text: str, word_offsets: Sequence[tuple[int, int]],
@@ -65,7 +66,12 @@ def encode_document(tokenizer, doc_id: str, text: str, word_offsets: Sequence[tu
     for i, w in enumerate(word_of):
         if 0 <= w < len(first) and first[w] < 0 and word_offsets[w][0] <= offs[i][0] < word_offsets[w][1]:
             first[w] = i
-    doc = EncodedDoc(doc_id, ids, offs, word_of, first, unaligned_words=sum(1 for f in first if f < 0))
+    try:
+        piece_word = [-1 if w is None else int(w) for w in enc.word_ids()]
+    except (AttributeError, ValueError):  # a tokenizer without word ids: every sub-word is its own word
+        piece_word = list(range(len(ids)))
+    doc = EncodedDoc(doc_id, ids, offs, word_of, first, unaligned_words=sum(1 for f in first if f < 0),
+                     piece_word=piece_word)
     if word_tags is not None:
         labels = [IGNORE] * len(ids)
         names = list(tag_names or [])

