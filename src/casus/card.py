@@ -8,7 +8,6 @@ from typing import Any
 import yaml
 
 from .schema import Schema
-from .splits import SPLITS
 
 ABOUT = """\
 **What this is.** Every article in this corpus was written for the casus project: original wire-style
@@ -37,13 +36,14 @@ def dataset_card(repo: Any, schema: Schema, scheme: str, result: Any) -> str:
 
     configs = []
     infos = []
+    splits = result.splits
     for config in CONFIGS:
         configs.append({"config_name": config, **({"default": True} if config == "documents" else {}),
-                        "data_files": [{"split": s, "path": f"data/{config}/{s}.parquet"} for s in SPLITS]})
+                        "data_files": [{"split": s, "path": f"data/{config}/{s}.parquet"} for s in splits]})
         sizes = result.split_sizes if config == "documents" else result.window_sizes
         infos.append({"config_name": config, "features": features(schema, config, scheme)._to_yaml_list(),
                       "splits": [{"name": s, "num_bytes": result.num_bytes[config][s], "num_examples": sizes[s]}
-                                 for s in SPLITS]})
+                                 for s in splits]})
     header = {
         "pretty_name": "casus conflict-event corpus",
         "language": ["en"],
@@ -56,11 +56,11 @@ def dataset_card(repo: Any, schema: Schema, scheme: str, result: Any) -> str:
         "dataset_info": infos,
     }
     labels = schema.entity_labels + [schema.trigger_label] + [f"event:{t}" for t in schema.event_type_names]
-    table = ["| label | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
+    table = ["| label | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
     for lab in labels:
-        table.append(f"| {lab} | " + " | ".join(str(result.label_counts[s].get(lab, 0)) for s in SPLITS) + " |")
-    sizes = " / ".join(f"{s} {result.split_sizes[s]}" for s in SPLITS)
-    wsizes = " / ".join(f"{s} {result.window_sizes[s]}" for s in SPLITS)
+        table.append(f"| {lab} | " + " | ".join(str(result.label_counts[s].get(lab, 0)) for s in splits) + " |")
+    sizes = " / ".join(f"{s} {result.split_sizes[s]}" for s in splits)
+    wsizes = " / ".join(f"{s} {result.window_sizes[s]}" for s in splits)
     attrs = []
     for lab, d in schema.labels.items():
         for name, a in d.attributes.items():

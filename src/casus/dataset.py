@@ -25,7 +25,7 @@ from .align import bio_tags, sentence_ranges, span_boundaries, tags_to_token_spa
 from .errors import DatasetError
 from .model import AnnotationSet
 from .schema import Schema
-from .splits import SPLITS, Manifest, check_against_corpus, create, place_missing
+from .splits import IN_STYLE, SPLITS, Manifest, check_against_corpus, check_style_disjoint, create, place_missing
 from .store import Repo, atomic_write, dumps_annotation
 
 CONFIGS = ("documents", "windows")
@@ -42,6 +42,7 @@ class BuildResult:
     manifest_created: bool = False
     label_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
+    splits: list[str] = field(default_factory=lambda: list(IN_STYLE))  # the splits written (style_test if any)
 
 
 def fingerprint(repo: Repo, asets: list[AnnotationSet], manifest: Manifest, scheme: str) -> str:
@@ -183,8 +184,11 @@ def load_manifest(repo: Repo, asets: list[AnnotationSet], seed: int = 13) -> Man
     if repo.splits_path.is_file():
         m = Manifest.load(repo.splits_path)
         check_against_corpus(m, [a.doc_id for a in asets])
-        return place_missing(m, asets)
-    return create(asets, seed=seed)
+        m = place_missing(m, asets)
+    else:
+        m = create(asets, seed=seed)
+    check_style_disjoint(m, asets)
+    return m
 
 
 def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = True, progress: bool = False) -> BuildResult:
@@ -230,10 +234,14 @@ def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = Tru
     out = Path(out)
     sizes: dict[str, dict[str, int]] = {}
     nbytes: dict[str, dict[str, int]] = {}
+    written = [s for s in SPLITS if s in IN_STYLE or manifest.splits.get(s)]
     for config in CONFIGS:
         feats = features(schema, config, scheme)
         sizes[config] = {}
         for split in SPLITS:
+            if split not in written:  # an empty out-of-style split is not written (nor left over from before)
+                (out / "data" / config / f"{split}.parquet").unlink(missing_ok=True)
+                continue
             data = sorted(rows[config][split], key=lambda r: r["id"])
             ds = (Dataset.from_list(data, features=feats) if data
                   else Dataset.from_dict({k: [] for k in feats}, features=feats))
@@ -245,7 +253,8 @@ def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = Tru
             sizes[config][split] = len(data)
             nbytes.setdefault(config, {})[split] = int(ds.data.nbytes)
     result = BuildResult(out=out, fingerprint=fp, split_sizes=sizes["documents"], window_sizes=sizes["windows"],
-                         unrepresentable=bad, placed=placed, manifest_created=manifest.created, label_counts=label_counts, num_bytes=nbytes)
+                         unrepresentable=bad, placed=placed, manifest_created=manifest.created, label_counts=label_counts, num_bytes=nbytes,
+                         splits=written)
     from .card import dataset_card
 
     atomic_write(out / "README.md", dataset_card(repo, schema, scheme, result))

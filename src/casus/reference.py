@@ -10,33 +10,54 @@ from typing import Any
 from .store import atomic_write
 
 
+SPLIT_TITLES = {"test": "in-style test (same writers as train)",
+                "style_test": "out-of-style test (held-out writers and styles)"}
+
+
+def _ner_table(results: list[dict[str, Any]], split: str) -> list[str]:
+    labels: list[str] = []
+    for r in results:
+        for lab in r["metrics"][split]["strict"]["per_label"]:
+            if lab not in labels:
+                labels.append(lab)
+    head = (f"| recipe | {split} strict micro F1 [95% CI] | macro F1 | partial F1 | type F1 | "
+            + " | ".join(labels) + " | mid-word spans | train s |")
+    lines = [head, "|" + "---|" * (7 + len(labels))]
+    for r in results:
+        m = r["metrics"][split]
+        ci = m["ci95"].get("strict_micro_f1", [float("nan")] * 2)
+        per = " | ".join(f"{m['strict']['per_label'][lab]['f1']:.3f}" if lab in m["strict"]["per_label"] else "-"
+                         for lab in labels)
+        mid = m.get("word_safety", {}).get("mid_word_spans", "-")
+        lines.append(f"| {r['metrics']['recipe']} | {m['strict']['micro']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] | "
+                     f"{m['strict']['macro_f1']:.3f} | {m['partial']['micro']['f1']:.3f} | "
+                     f"{m['type']['micro']['f1']:.3f} | {per} | {mid} | {r['info']['wall_seconds']:.0f} |")
+    return lines
+
+
 def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | None = None) -> str:
     events = [r for r in results if r["metrics"].get("kind") == "events"]
     results = [r for r in results if r["metrics"].get("kind") != "events"]
-    labels: list[str] = []
-    for r in results:
-        for lab in r["metrics"]["test"]["strict"]["per_label"]:
-            if lab not in labels:
-                labels.append(lab)
-    head = "| recipe | test strict micro F1 [95% CI] | macro F1 | partial F1 | " + " | ".join(labels) + " | train s |"
-    lines = [head, "|" + "---|" * (5 + len(labels))]
-    for r in results:
-        m = r["metrics"]["test"]
-        ci = m["ci95"].get("strict_micro_f1", [float("nan")] * 2)
-        per = " | ".join(f"{m['strict']['per_label'][lab]['f1']:.3f}" for lab in labels)
-        lines.append(f"| {r['metrics']['recipe']} | {m['strict']['micro']['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] | "
-                     f"{m['strict']['macro_f1']:.3f} | {m['partial']['micro']['f1']:.3f} | {per} | "
-                     f"{r['info']['wall_seconds']:.0f} |")
+    lines: list[str] = []
+    for split in ("test", "style_test"):
+        if results and all(split in r["metrics"] for r in results):
+            if lines:
+                lines.append("")
+            lines += [f"### {SPLIT_TITLES[split]}: {results[0]['metrics'][split]['documents']} documents", ""]
+            lines += _ner_table(results, split)
     for r in events:
-        m = r["metrics"]["test"]
-        prim = r["metrics"].get("primary", {})
-        e2e = m.get("end_to_end", {}).get(prim.get("argument_model", "features"), {}).get("events", {})
-        trig = m.get("triggers", {}).get(prim.get("trigger_model", "crf"), {}).get("trigger_cls", {}).get("f1")
-        arg = e2e.get("arg_cls", {}).get("f1")
-        lines += ["", f"Event stage `{r['metrics']['recipe']}` (test, end to end): trigger classification F1 "
-                  f"{trig if trig is None else f'{trig:.3f}'}, argument classification F1 "
-                  f"{arg if arg is None else f'{arg:.3f}'} — see eval/{r['metrics']['recipe']}/metrics.json "
-                  f"({r['info']['wall_seconds']:.0f} s)."]
+        for split in ("test", "style_test"):
+            if split not in r["metrics"]:
+                continue
+            m = r["metrics"][split]
+            prim = r["metrics"].get("primary", {})
+            e2e = m.get("end_to_end", {}).get(prim.get("argument_model", "features"), {}).get("events", {})
+            trig = m.get("triggers", {}).get(prim.get("trigger_model", "crf"), {}).get("trigger_cls", {}).get("f1")
+            arg = e2e.get("arg_cls", {}).get("f1")
+            lines += ["", f"Event stage `{r['metrics']['recipe']}` ({split}, end to end): trigger classification F1 "
+                      f"{trig if trig is None else f'{trig:.3f}'}, argument classification F1 "
+                      f"{arg if arg is None else f'{arg:.3f}'} — see eval/{r['metrics']['recipe']}/metrics.json "
+                      f"({r['info']['wall_seconds']:.0f} s)."]
     if wall_seconds is not None:
         lines += ["", f"Whole `casus reproduce` wall time: {wall_seconds:.0f} s."]
     return "\n".join(lines) + "\n"
@@ -44,7 +65,8 @@ def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | Non
 
 def significance_markdown(cmp: dict[str, Any]) -> str:
     """The paired-bootstrap lines of ``evaluation.compare_runs`` as markdown."""
-    lines = [f"Paired bootstrap over the {cmp['documents']} test documents (baseline: {cmp['runs'][0]['name']}):", ""]
+    split = cmp.get("split", "test")
+    lines = [f"Paired bootstrap over the {cmp['documents']} {split} documents (baseline: {cmp['runs'][0]['name']}):", ""]
     for r in cmp["runs"][1:]:
         vs = r["vs_first"]
         verdict = "significant at 0.05" if vs["significant_at_0.05"] else "NOT significant at 0.05"
@@ -64,11 +86,12 @@ def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds:
         info = dict(r["info"])
         atomic_write(d / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
         shutil.copyfile(Path(r["out"]) / "config.yaml", d / "config.yaml")
-        src = Path(r["out"]) / "predictions" / "test.jsonl"
-        if src.is_file():
-            pred_dir = d / "predictions"
-            pred_dir.mkdir(exist_ok=True)
-            shutil.copyfile(src, pred_dir / "test.jsonl")
+        for split in ("test", "style_test"):
+            src = Path(r["out"]) / "predictions" / f"{split}.jsonl"
+            if src.is_file():
+                pred_dir = d / "predictions"
+                pred_dir.mkdir(exist_ok=True)
+                shutil.copyfile(src, pred_dir / f"{split}.jsonl")
     md = comparison_markdown(results, wall_seconds) + ("\n" + extra_md if extra_md else "")
-    atomic_write(eval_dir / "comparison.md", "# Reference results (test split)\n\n" + md)
+    atomic_write(eval_dir / "comparison.md", "# Reference results (in-style test and out-of-style style_test)\n\n" + md)
     return md

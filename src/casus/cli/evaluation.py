@@ -141,7 +141,7 @@ def evaluate(
                                                            "repository's gold for the predicted documents)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write DIR/metrics.json"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels (repeatable or comma-separated)"),
-    split: str = typer.Option("test", "--split", help="which predictions of a run folder (test or dev)"),
+    split: str = typer.Option("test", "--split", help="which predictions of a run folder (test, dev or style_test)"),
     gold_format: Optional[str] = typer.Option(None, "--gold-format", help=FORMAT_HELP),
     pred_format: Optional[str] = typer.Option(None, "--pred-format", help=FORMAT_HELP),
     seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
@@ -192,7 +192,7 @@ def evaluate(
 @app.command()
 def compare(
     runs: List[str] = typer.Argument(..., help="run folders (casus run folders or eval/<recipe>/); the first is the baseline"),
-    split: str = typer.Option("test", "--split", help="test or dev"),
+    split: str = typer.Option("test", "--split", help="test, dev or style_test"),
     gold: Optional[str] = typer.Option(None, "--gold", help="gold source (default: the repository's gold)"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the comparison JSON (a .json file, or DIR/compare.json)"),
@@ -251,7 +251,7 @@ def report(
     run: Path = typer.Argument(..., help="a run folder (or any prediction source)"),
     gold: Optional[str] = typer.Option(None, "--gold", help="gold source (default: the repository's gold for the run's documents)"),
     out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: RUN/report/)"),
-    split: str = typer.Option("test", "--split", help="test or dev"),
+    split: str = typer.Option("test", "--split", help="test, dev or style_test"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels"),
     max_docs: Optional[int] = typer.Option(None, "--max-docs", help="show at most N documents (most errors first)"),
     seed: int = typer.Option(0, "--seed", help="bootstrap seed"),

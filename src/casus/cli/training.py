@@ -21,7 +21,7 @@ def _events_table(title: str, metrics: dict) -> Table:
                 "record F1", "killed count acc."):
         t.add_column(col, justify="right")
     prim = metrics.get("primary", {})
-    for split in ("dev", "test"):
+    for split in [s for s in ("dev", "test", "style_test") if s in metrics]:
         m = metrics[split]
         trig = m["triggers"][prim.get("trigger_model", "crf")]["trigger_cls"]
         ci = trig.get("ci95") or [float("nan")] * 2
@@ -44,7 +44,7 @@ def _summary_table(title: str, metrics: dict) -> Table:
     t.add_column("strict F1 [95% CI]", justify="right")
     t.add_column("macro F1", justify="right")
     t.add_column("partial F1", justify="right")
-    for split in ("dev", "test"):
+    for split in [s for s in ("dev", "test", "style_test") if s in metrics]:
         m = metrics[split]
         ci = m.get("ci95", {}).get("strict_micro_f1", [float("nan")] * 2)
         t.add_row(split, f"{m['strict']['micro']['precision']:.3f}", f"{m['strict']['micro']['recall']:.3f}",
@@ -201,9 +201,15 @@ def reproduce(
             from ..evaluation import compare_runs
 
             order = sorted(ner, key=lambda r: r["metrics"]["kind"] != "crf")
-            cmp = compare_runs([target / r["metrics"]["recipe"] for r in order], repo, seed=0)
-            atomic_write(target / "compare.json", json.dumps(cmp, indent=2) + "\n")
-            extra = significance_markdown(cmp)
+            cmps = {}
+            for split in ("test", "style_test"):
+                if all(split in r["metrics"] for r in order):
+                    cmps[split] = compare_runs([target / r["metrics"]["recipe"] for r in order], repo, seed=0,
+                                               split=split)
+                    extra += ("\n" if extra else "") + significance_markdown(cmps[split])
+            atomic_write(target / "compare.json", json.dumps(cmps["test"], indent=2) + "\n")
+            if "style_test" in cmps:
+                atomic_write(target / "compare-style_test.json", json.dumps(cmps["style_test"], indent=2) + "\n")
         for r in ner:  # an HTML error report per reference run
             from ..report import build_report
 

@@ -242,14 +242,15 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     model_dir = out / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
 
-    split_ids = {s: [r["doc_id"] for r in rows["documents"][s]] for s in ("dev", "test")}
+    eval_names = [s for s in ("dev", "test", "style_test") if rows["documents"].get(s)]
+    split_ids = {s: [r["doc_id"] for r in rows["documents"][s]] for s in eval_names}
     train_ids = [r["doc_id"] for r in train_docs]
-    gold = {d: repo.annotation(d) for d in train_ids + split_ids["dev"] + split_ids["test"]}
+    gold = {d: repo.annotation(d) for d in train_ids + [d for s in eval_names for d in split_ids[s]]}
 
     # 1. NER entities for the end-to-end setting
     t = time.time()
     ner = load_predictor(ner_run)
-    eval_ids = split_ids["dev"] + split_ids["test"]
+    eval_ids = [d for s in eval_names for d in split_ids[s]]
     ner_pred = dict(zip(eval_ids, ner.predict([gold[d].text for d in eval_ids])))
     del ner
     t = lap("ner_predict", t)
@@ -328,7 +329,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
                                "argument_designs": designs, "marker_mode": ec.marker_mode if "markers" in designs else None}
     predictions: dict[str, list[dict]] = {}
     nb = ec.bootstrap
-    for split in ("dev", "test"):
+    for split in eval_names:
         ids = split_ids[split]
         gsets = [gold[d] for d in ids]
         m: dict[str, Any] = {"documents": len(ids)}

@@ -25,6 +25,7 @@ from ..dataset import fingerprint as data_fingerprint
 from ..dataset import load_manifest, read_fingerprint
 from ..metrics.bootstrap import bootstrap_ci
 from ..metrics.spans import score_corpus
+from ..splits import IN_STYLE, SPLITS
 from ..store import Repo, atomic_write
 from .recipe import Recipe, output_dir, resolved_yaml
 
@@ -73,8 +74,9 @@ def load_split_rows(ds_dir: Path) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, list[dict]]] = {}
     for config in ("documents", "windows"):
         out[config] = {}
-        for split in ("train", "dev", "test"):
-            out[config][split] = pq.read_table(ds_dir / "data" / config / f"{split}.parquet").to_pylist()
+        for split in SPLITS:
+            path = ds_dir / "data" / config / f"{split}.parquet"
+            out[config][split] = pq.read_table(path).to_pylist() if path.is_file() or split in IN_STYLE else []
     return out
 
 
@@ -114,6 +116,15 @@ def evaluate_split(predictor, rows: list[dict], labels: list[str], tag_names: li
     metrics["ci95"] = bootstrap_ci(per_doc, labels, seed=seed)
     metrics["documents"] = len(rows)
     return metrics, preds
+
+
+def eval_splits(rows: dict[str, dict[str, list[dict]]]) -> list[tuple[str, list[dict]]]:
+    """The splits a run is scored on: dev and test (in-style), and style_test (out-of-style) when it has documents."""
+    docs = rows["documents"]
+    out = [("dev", docs["dev"]), ("test", docs["test"])]
+    if docs.get("style_test"):
+        out.append(("style_test", docs["style_test"]))
+    return out
 
 
 def write_predictions(path: Path, rows: list[dict], preds: dict[str, list]) -> None:
@@ -185,7 +196,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": recipe.kind, "seed": recipe.seed,
                                "dataset_fingerprint": fp, "train_documents": len(train_docs)}
-    for split, split_rows in (("dev", dev_rows), ("test", test_rows)):
+    for split, split_rows in eval_splits(rows):
         m, preds = evaluate_split(predictor, split_rows, labels, tag_names, recipe.seed, progress=progress)
         metrics[split] = m
         write_predictions(out / "predictions" / f"{split}.jsonl", split_rows, preds)
