@@ -114,3 +114,25 @@ def test_kappa_perfect_and_attribute_none():
     assert token_kappa([(empty, empty)])["kappa"] == 1.0
     res = attribute_accuracy([(a, a)])
     assert res["matched_spans"] == 0 and res["all"]["accuracy"] is None
+
+
+def test_agreement_grouped_by_style_hand_computed():
+    """Pooled pass-vs-gold F1 per group: one style agrees fully, the other half (hand-computed)."""
+    from casus.metrics.agreement import agreement
+
+    def aset(doc, spans, who):
+        text = "Gunmen attacked Kidal and Gao."
+        d = Document(id=doc, text=text)
+        return AnnotationSet(document=d, annotator=who, spans=tuple(
+            Span(id=f"s{i}", start=text.index(w), end=text.index(w) + len(w), label=lab) for i, (w, lab) in enumerate(spans)))
+
+    gold_sp = [("Gunmen", "ACTOR"), ("Kidal", "LOCATION"), ("Gao", "LOCATION")]
+    sets = {"gold": {"d1": aset("d1", gold_sp, "gold"), "d2": aset("d2", gold_sp, "gold")},
+            "ann": {"d1": aset("d1", gold_sp, "ann"), "d2": aset("d2", [("Gunmen", "ACTOR"), ("Kidal", "ACTOR")], "ann")}}
+    res = agreement(sets, ["ACTOR", "LOCATION"], seed=0, n_boot=50,
+                    groups={"style": {"d1": "wire", "d2": "liveblog"}})
+    by = res["passes_vs_gold_by"]["style"]
+    assert by["wire"]["strict_f1"] == pytest.approx(1.0) and by["wire"]["documents"] == 1
+    # d2: tp 1 (Gunmen), fp 1 (Kidal as ACTOR), fn 2 -> P 1/2, R 1/3, F1 0.4
+    assert by["liveblog"]["strict_f1"] == pytest.approx(0.4)
+    assert res["passes_vs_gold"]["strict_f1"] == pytest.approx(2 * 4 / 5 * 4 / 6 / (4 / 5 + 4 / 6))

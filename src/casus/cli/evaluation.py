@@ -320,7 +320,7 @@ def agree(
 ) -> None:
     """Agreement between independent passes (annotations/passes/<name>/) and of each pass with gold."""
     from ..evaluation import default_labels, parse_labels
-    from ..metrics.agreement import agreement
+    from ..metrics.agreement import agreement, agreement_groups
 
     with handled(fmt):
         repo = _repo(root)
@@ -341,7 +341,8 @@ def agree(
             sets["gold"] = {d: repo.annotation(d) for d in repo.gold_ids() if d in shared}
         flat = [a for s in sets.values() for a in s.values()]
         labs = parse_labels(labels) or default_labels(repo.schema, flat, repo.schema.trigger_label)
-        res = agreement(sets, labs, trigger_label=repo.schema.trigger_label, seed=seed, n_boot=resamples)
+        res = agreement(sets, labs, trigger_label=repo.schema.trigger_label, seed=seed, n_boot=resamples,
+                        groups=agreement_groups(repo))
         if out is not None:
             target = Path(out) if Path(out).is_absolute() else repo.root / out  # relative to the repository
             atomic_write(target / "metrics.json", json.dumps(res, indent=2) + "\n")
@@ -356,6 +357,13 @@ def agree(
         t.add_row(r["a"], r["b"], str(r["documents"]), f"{_f(r['strict_f1'])} {_ci(r['ci95'].get('strict_micro_f1'))}",
                   _f(r["partial_f1"]), _f(r["kappa"]))
     console.print(t)
+    for key, vals in (res.get("passes_vs_gold_by") or {}).items():
+        t = Table(title=f"passes vs gold by {key} (pooled)")
+        for c, j in ((key, "left"), ("docs", "right"), ("strict F1 [95% CI]", "right"), ("partial F1", "right")):
+            t.add_column(c, justify=j)
+        for v, r in vals.items():
+            t.add_row(v, str(r["documents"]), f"{_f(r['strict_f1'])} {_ci(r.get('strict_f1_ci95'))}", _f(r["partial_f1"]))
+        console.print(t)
     if any(r.get("attributes") or r.get("events") for r in res["rows"]):
         t = Table(title="casualty attributes (strictly matched spans) and events (F1)")
         for c, j in (("a", "left"), ("b", "left"), ("spans", "right"), ("status", "right"), ("count", "right"),

@@ -132,15 +132,31 @@ def pair_agreement(a: Mapping[str, AnnotationSet], b: Mapping[str, AnnotationSet
     return row, per_doc
 
 
+def _pooled(per_doc: Mapping[str, DocScore], labels: Sequence[str], seed: int, n_boot: int) -> dict[str, Any]:
+    rep = aggregate(list(per_doc.values()), labels)
+    out = {"documents": len({k.split("\t", 1)[1] for k in per_doc}), "pairs": len(per_doc),
+           "strict_f1": rep.micro("strict").f1, "partial_f1": rep.micro("partial").f1,
+           "strict_macro_f1": rep.macro_f1("strict")}
+    if n_boot:
+        out["strict_f1_ci95"] = bootstrap_ci(per_doc, labels, seed=seed, n=n_boot).get("strict_micro_f1")
+    return out
+
+
 def agreement(sets: Mapping[str, Mapping[str, AnnotationSet]], labels: Sequence[str], gold: str = "gold",
-              trigger_label: str = "TRIGGER", seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
+              trigger_label: str = "TRIGGER", seed: int = 0, n_boot: int = 1000,
+              groups: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """Rows for every pair of non-gold sources (alphabetical) and each source against ``gold`` (when
-    present). ``passes_vs_gold`` pools every pass-against-gold document (the human ceiling)."""
+    present). ``passes_vs_gold`` pools every pass-against-gold document (the human ceiling).
+
+    ``groups`` (e.g. ``{"style": {doc_id: style}, "split": {doc_id: split}}``) adds ``passes_vs_gold_by``:
+    the same pooled figure, with its bootstrap CI, for each value of each grouping (documents without a
+    value are grouped under ``"-"``)."""
     names = sorted(n for n in sets if n != gold)
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     pooled: list[DocScore] = []
     pooled_docs: set[str] = set()
+    pooled_by: dict[str, DocScore] = {}
     jobs = list(combinations(names, 2)) + ([(n, gold) for n in names] if gold in sets else [])
     for x, y in jobs:
         if not set(sets[x]) & set(sets[y]):
@@ -151,6 +167,7 @@ def agreement(sets: Mapping[str, Mapping[str, AnnotationSet]], labels: Sequence[
         if y == gold:
             pooled.extend(per_doc.values())
             pooled_docs |= set(per_doc)
+            pooled_by.update({f"{x}\t{d}": sc for d, sc in per_doc.items()})
     docs = sorted({d for r in rows for d in r["doc_ids"]})
     out: dict[str, Any] = {"documents": len(docs), "labels": list(labels), "annotators": names,
                            "rows": rows, "skipped": skipped,
@@ -162,4 +179,29 @@ def agreement(sets: Mapping[str, Mapping[str, AnnotationSet]], labels: Sequence[
                                  "strict_macro_f1": rep.macro_f1("strict")}
     else:
         out["passes_vs_gold"] = None
+    if groups and pooled_by:
+        out["passes_vs_gold_by"] = {}
+        for key, where in groups.items():
+            values = sorted({where.get(k.split("\t", 1)[1], "-") for k in pooled_by})
+            out["passes_vs_gold_by"][key] = {
+                v: _pooled({k: sc for k, sc in pooled_by.items() if where.get(k.split("\t", 1)[1], "-") == v},
+                           labels, seed, n_boot) for v in values}
+    return out
+
+
+def agreement_groups(repo: Any) -> dict[str, dict[str, str]]:
+    """The groupings ``casus agree`` reports: each gold document's ``style`` (``wire-v1`` for the first corpus,
+    which has none), ``writer`` and split (from annotations/splits.json, when present)."""
+    import json
+
+    style: dict[str, str] = {}
+    writer: dict[str, str] = {}
+    for d in repo.gold_ids():
+        meta = repo.annotation(d).document.metadata
+        style[d] = str(meta.get("style") or "wire-v1")
+        writer[d] = str(meta.get("writer") or "corpus-v1")
+    out = {"style": style, "writer": writer}
+    if repo.splits_path.is_file():
+        data = json.loads(repo.splits_path.read_text(encoding="utf-8"))
+        out["split"] = {d: name for name, ids in (data.get("splits") or {}).items() for d in ids}
     return out
