@@ -148,3 +148,36 @@ def test_validate_refuses_gold_span_inside_a_word(tmp_path):
     probs = check_annotation(data, text, schema, "d.json")
     assert [p.code for p in probs] == ["mid-word-boundary"]
     assert "whole word" in probs[0].hint and probs[0].obj_id == "a1" and "Mad'|'uro" in probs[0].message
+
+
+def test_entity_swap_rows_are_consistent():
+    """Augmented rows: text, offsets and tags agree; replaced mentions come from the pool of their label."""
+    from casus.align import tags_to_token_spans, tokenize
+    from casus.train.augment import entity_swap
+
+    names = LABELS
+    text = "Gunmen of al-Shabaab attacked Afgoye town, police said."
+    toks = tokenize(text, [0, 6, 10, 20, 30, 41])
+    spans = {(0, 6): "ACTOR", (10, 20): "ACTOR", (30, 41): "LOCATION"}
+    tags = []
+    for a, b in toks:
+        lab = next((v for (s, e), v in spans.items() if s <= a and b <= e), None)
+        tags.append(0 if lab is None else names.index(("B-" if (a, b)[0] in [s for s, _ in spans] else "I-") + lab))
+    row = {"doc_id": "d1", "text": text, "token_starts": [a for a, _ in toks], "token_ends": [b for _, b in toks],
+           "ner_tags": tags, "spans": []}
+    other = {"doc_id": "d2", "text": "Kidal", "token_starts": [0], "token_ends": [5], "ner_tags": [names.index("B-LOCATION")],
+             "spans": []}
+    out = entity_swap([row, other], names, ["ACTOR", "LOCATION"], p=1.0, copies=2, seed=3)
+    assert len(out) == 4 and out == entity_swap([row, other], names, ["ACTOR", "LOCATION"], p=1.0, copies=2, seed=3)
+    for r in out:
+        t = r["text"]
+        assert [(a, b) for a, b in zip(r["token_starts"], r["token_ends"])] == [
+            (a, b) for a, b in tokenize(t, r["token_starts"] + r["token_ends"])]
+        got = [(t[r["token_starts"][i]:r["token_ends"][j]], lab)
+               for i, j, lab in tags_to_token_spans([names[x] for x in r["ner_tags"]])]
+        assert [lab for _, lab in got] == (["ACTOR", "ACTOR", "LOCATION"] if r["doc_id"].startswith("d1") else ["LOCATION"])
+        for surface, lab in got:
+            assert surface in ({"Gunmen", "al-Shabaab"} if lab == "ACTOR" else {"Afgoye town", "Kidal"})
+        if r["doc_id"].startswith("d1"):
+            assert t.endswith(", police said.") and " attacked " in t
+    assert entity_swap([row], names, ["ACTOR"], p=0.0, copies=2, seed=3) == []

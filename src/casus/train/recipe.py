@@ -53,6 +53,14 @@ class TrainLoop(_Strict):
     device: str = "cpu"                     # "cpu", "cuda", or "auto"
 
 
+class AugmentConfig(_Strict):
+    """Training-data augmentation (transformer recipes; casus.train.augment). Off by default."""
+
+    entity_swap: float = Field(0.0, ge=0, le=1)   # chance that a mention is replaced by another of its label
+    copies: int = Field(1, ge=0, le=10)           # augmented copies of the training documents
+    labels: list[str] = ["ACTOR", "WEAPON", "LOCATION"]  # labels whose mentions may be swapped
+
+
 class CrfConfig(_Strict):
     c1: float = Field(0.1, ge=0)
     c2: float = Field(0.05, ge=0)
@@ -97,6 +105,7 @@ class Recipe(_Strict):
     transformer: TransformerConfig = TransformerConfig()
     crf: CrfConfig = CrfConfig()
     events: EventsConfig = EventsConfig()
+    augment: AugmentConfig = AugmentConfig()
     train: TrainLoop = TrainLoop()
     output_dir: str = "runs/{name}"
 

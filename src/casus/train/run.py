@@ -175,6 +175,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
 
     if recipe.kind == "transformer":
         from ..predict import TransformerPredictor
+        from .augment import entity_swap
         from .transformer import train_transformer, write_run_meta
 
         write_run_meta(out, recipe)
@@ -183,8 +184,11 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
             m, _ = evaluate_split(pred, dev_rows, labels, tag_names, recipe.seed)
             return m["strict"]["micro"]["f1"]
 
-        train_info = train_transformer(recipe, out, train_docs, tag_names, dev_f1, resume=resume, progress=progress,
-                                       stop_after_epoch=stop_after_epoch)
+        ag = recipe.augment
+        extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed)
+        train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
+                                       progress=progress, stop_after_epoch=stop_after_epoch)
+        train_info["augmented_documents"] = len(extra)
         predictor = TransformerPredictor.load(out, threads=recipe.train.threads)
     else:
         from ..predict import CrfPredictor
