@@ -181,3 +181,21 @@ def test_entity_swap_rows_are_consistent():
         if r["doc_id"].startswith("d1"):
             assert t.endswith(", police said.") and " attacked " in t
     assert entity_swap([row], names, ["ACTOR"], p=0.0, copies=2, seed=3) == []
+
+
+def test_hard_negative_with_an_event_is_refused(tmp_path):
+    from casus.formats.inline import InlineSyntaxError, parse
+    from casus.schema import load_schema
+
+    schema = load_schema(Path(__file__).resolve().parents[1] / "annotations" / "schema.yaml")
+    head = ("---\nid: casus-900\ntitle: t\ndate: 2024-01-02\nregion: Middle East\nsource: written for casus\n"
+            "licence: CC-BY-4.0\nstyle: wire\nwriter: writer-1\nhard_negative: {neg}\n---\n")
+    body = "[Gunmen](ACTOR #a1) [attacked](ATTACK:shooting #e1 attacker=a1) a bus.\n"
+    assert parse(head.format(neg="no") + body, schema).document.metadata["hard_negative"] == "no"
+    with pytest.raises(InlineSyntaxError) as exc:
+        parse(head.format(neg="yes") + body, schema)
+    assert [p.code for p in exc.value.problems] == ["hard-negative-with-events"]
+    assert parse(head.format(neg="yes") + "An arms fair showed [rockets](WEAPON #w1).\n", schema)
+    with pytest.raises(InlineSyntaxError) as exc:
+        parse(head.format(neg="maybe") + "x\n", schema)
+    assert [p.code for p in exc.value.problems] == ["bad-hard-negative"]

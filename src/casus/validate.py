@@ -376,6 +376,22 @@ def check_metadata(meta: Any, text: str | None, file: str) -> list[Problem]:
     return c.problems
 
 
+def check_hard_negative(meta: Any, data: Any, file: str) -> list[Problem]:
+    """A gold annotation of a document marked ``hard_negative: yes`` has no event frame (GUIDELINES D34)."""
+    if not isinstance(meta, dict) or meta.get("hard_negative") != "yes" or not isinstance(data, dict):
+        return []
+    if data.get("annotator", "gold") != "gold":
+        return []  # a pass that finds an event in a hard negative disagrees with gold; agreement measures it
+    events = [e.get("id") for e in data.get("events") or [] if isinstance(e, dict)]
+    if not events:
+        return []
+    return [Problem(file=file, code="hard-negative-with-events", line=2, obj_id=str(events[0]),
+                    message=f"the document is marked hard_negative: yes but has {len(events)} event frame(s) "
+                            f"({', '.join(map(str, events[:5]))})",
+                    hint="a hard negative reports no specific attack, abduction or arrest (D34): remove the "
+                         "events, or set hard_negative: no")]
+
+
 def read_text_file(path: Path) -> tuple[str | None, list[Problem]]:
     try:
         return path.read_bytes().decode("utf-8"), []
@@ -403,7 +419,15 @@ def validate_annotation_file(path: Path, repo: Any) -> list[Problem]:
     text, problems = read_text_file(text_path)
     if text is None:
         return problems
-    return check_annotation(data, text, repo.schema, str(path), json_locator(raw), expected_doc_id=doc_id)
+    problems = check_annotation(data, text, repo.schema, str(path), json_locator(raw), expected_doc_id=doc_id)
+    meta_path = repo.meta_path(doc_id)
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            meta = None  # reported by the corpus document's own check
+        problems += check_hard_negative(meta, data, str(path))
+    return problems
 
 
 def validate_corpus_document(text_path: Path) -> list[Problem]:

@@ -26,7 +26,7 @@ import yaml
 from ..errors import InlineSyntaxError, ModelError, Problem
 from ..model import AnnotationSet, Document, annotation_from_dict, text_sha256
 from ..schema import Schema
-from ..validate import check_annotation, check_metadata
+from ..validate import check_annotation, check_hard_negative, check_metadata
 
 AUTO_PREFIX = "_"
 _TOKEN_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
@@ -320,6 +320,7 @@ def parse(raw: str, schema: Schema, file: str = "<inline>") -> ParsedInline:
     problems += [Problem(file=p.file, code=p.code, message=p.message, hint=p.hint, line=p.line or 2, column=p.column,
                          obj_id=p.obj_id, severity=p.severity)
                  for p in check_metadata(doc_meta, text, file) if p.code != "crlf"]
+    problems += check_hard_negative(doc_meta, data, file)
     if not isinstance(doc_id, str):
         problems.append(Problem(file=file, code="missing-id", line=2, message="the header has no 'id'",
                                 hint="add 'id: <document id>' to the header"))
