@@ -100,6 +100,18 @@ def test_stats_json_counts(tiny_repo):
     assert st["regions"] == 1 and st["countries"] == 2
     assert st["documents_per_region"] == {"Sahel": 2}
     assert st["tokens"] > 0
+    assert st["styles"] == 1 and st["documents_per_style"] == {"wire-v1": 2} and st["hard_negatives"] == 0
+
+
+def test_stats_counts_styles_writers_and_hard_negatives(tiny_repo):
+    meta_path = tiny_repo / "corpus" / "kidal-1.meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update(style="liveblog", writer="writer-5", hard_negative="no")
+    meta_path.write_text(json.dumps(meta))
+    st = json.loads(run_cli(["stats", "--format", "json"], tiny_repo).stdout)
+    assert st["documents_per_style"] == {"liveblog": 1, "wire-v1": 1}
+    assert st["documents_per_writer"] == {"corpus-v1": 1, "writer-5": 1}
+    assert st["styles"] == 2 and st["writers"] == 2 and st["hard_negatives"] == 0
 
 
 def test_stats_empty_repo(tmp_repo):

@@ -18,6 +18,9 @@ def corpus_stats(repo: Repo) -> dict[str, Any]:
     regions: Counter = Counter()
     countries: set[str] = set()
     kinds: Counter = Counter()
+    styles: Counter = Counter()
+    writers: Counter = Counter()
+    negatives: Counter = Counter()
     tokens = 0
     words: list[int] = []
     n_spans = n_events = 0
@@ -27,6 +30,11 @@ def corpus_stats(repo: Repo) -> dict[str, Any]:
         meta = aset.document.metadata
         regions[str(meta.get("region", "?"))] += 1
         kinds[str(meta.get("kind", "?"))] += 1
+        style = str(meta.get("style") or "wire-v1")  # corpus v1 (casus-000..120) was written in one wire style
+        styles[style] += 1
+        writers[str(meta.get("writer") or "corpus-v1")] += 1
+        if meta.get("hard_negative") == "yes":
+            negatives[style] += 1
         if meta.get("country"):
             countries.add(str(meta["country"]))
         toks = tokenize(aset.text)
@@ -62,4 +70,11 @@ def corpus_stats(repo: Repo) -> dict[str, Any]:
         "countries": len(countries),
         "documents_per_region": dict(sorted(regions.items())),
         "documents_per_kind": dict(sorted(kinds.items())),
+        "styles": len(styles),
+        "writers": len(writers),
+        "documents_per_style": dict(sorted(styles.items())),
+        "documents_per_writer": dict(sorted(writers.items())),
+        "hard_negatives": sum(negatives.values()),
+        "hard_negative_share": sum(negatives.values()) / len(gold_ids) if gold_ids else 0.0,
+        "hard_negatives_per_style": dict(sorted(negatives.items())),
     }

@@ -60,12 +60,16 @@ def stats(
     t.add_column("measure")
     t.add_column("value", justify="right")
     for k in ("documents", "gold_documents", "tokens", "words_per_doc_min", "words_per_doc_max", "spans",
-              "events", "double_annotated_documents", "regions", "countries"):
-        t.add_row(k.replace("_", " "), str(st[k]))
+              "events", "double_annotated_documents", "regions", "countries", "styles", "writers", "hard_negatives",
+              "hard_negative_share"):
+        v = st[k]
+        t.add_row(k.replace("_", " "), f"{v:.1%}" if isinstance(v, float) else str(v))
     console.print(t)
     for title, key in (("spans per label", "spans_per_label"), ("events per type", "events_per_type"),
                        ("casualty totals (sum of counts, every toll mention)", "casualty_totals"),
-                       ("documents per region", "documents_per_region"), ("passes", "passes")):
+                       ("documents per region", "documents_per_region"),
+                       ("documents per style", "documents_per_style"), ("documents per writer", "documents_per_writer"),
+                       ("hard negatives per style", "hard_negatives_per_style"), ("passes", "passes")):
         tt = Table(title=title)
         tt.add_column("key")
         tt.add_column("value", justify="right")
