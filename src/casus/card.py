@@ -10,11 +10,21 @@ import yaml
 from .schema import Schema
 
 ABOUT = """\
-**What this is.** Every article in this corpus was written for the casus project: original wire-style
-reports in the project's own words about armed-conflict events. Some report well-known public events
-using only widely known facts (`kind: report_of_public_event`); most are composites — invented incidents
-set in real places (`kind: composite`). **It is not a news archive**: no sentence is copied from any
-news source, and the texts must not be cited as reporting of real events.
+**What this is.** Every article in this corpus was written for the casus project, in the project's own words,
+about armed-conflict events. The first 121 documents (corpus v1) are wire-style reports by one team; corpus v2
+adds documents by eight independent writers, each in one voice and style (`style`, `writer` in the metadata):
+international wire copy with datelines, local press in non-native English, official military and police
+statements, NGO/UN situation reports, live blogs, long round-ups, translated-sounding reports, scraped web pages
+with their menus and links, and headline digests; some are hard negatives (`hard_negative: yes`:
+conflict-adjacent texts with no attack, abduction or arrest). Some documents report well-known public events
+using only widely known facts (`kind: report_of_public_event`); most are composites — invented incidents set
+in real places (`kind: composite`). **It is not a news archive**: no sentence is copied from any news source,
+and the texts must not be cited as reporting of real events.
+
+**Splits.** `train`, `dev` and `test` share writers and styles (`test` is an in-style figure);
+`style_test` holds every document of the held-out writers, whose styles never appear in the other splits
+(an out-of-style figure). Neither is real news: the project also scores models on third-party real-news
+excerpts, which are not part of this dataset.
 """
 
 
@@ -28,6 +38,11 @@ def _agreement_text(repo: Any) -> str:
     for row in data.get("rows", []):
         lines.append(f"- {row['a']} vs {row['b']}: strict span micro F1 {row['strict_f1']:.3f} "
                      f"(partial {row.get('partial_f1', float('nan')):.3f})")
+    for key in ("style", "split"):
+        by = (data.get("passes_vs_gold_by") or {}).get(key)
+        if by:
+            lines += ["", f"Passes against gold by {key} (pooled strict span micro F1, documents):", ""]
+            lines += [f"- {v}: {r['strict_f1']:.3f} ({r['documents']})" for v, r in by.items()]
     return "\n".join(lines)
 
 
