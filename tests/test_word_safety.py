@@ -146,7 +146,7 @@ def test_validate_refuses_gold_span_inside_a_word(tmp_path):
     data = {"doc_id": "d", "annotator": "gold", "text_sha256": text_sha256(text), "spans": [{"id": "a1", "start": 10, "end": 13, "label": "ACTOR",
                                                              "text": "Mad", "attrs": {}}], "events": []}
     probs = check_annotation(data, text, schema, "d.json")
-    assert [p.code for p in probs] == ["mid-word-boundary"]
+    assert [(p.code, p.severity) for p in probs] == [("mid-word-boundary", "warning")]  # shown and counted
     assert "whole word" in probs[0].hint and probs[0].obj_id == "a1" and "Mad'|'uro" in probs[0].message
 
 

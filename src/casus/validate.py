@@ -197,7 +197,7 @@ def check_annotation(data: Any, text: str | None, schema: Schema, file: str, loc
                     c.add("mid-word-boundary",
                           f"span {surface!r} {edge} inside a word ({text[max(0, pos - 8):pos]!r}|{text[pos:pos + 8]!r})",
                           "extend the span to the whole word (spans cover whole words, GUIDELINES 1.5)",
-                          kind="span", obj_id=sid_str)
+                          kind="span", obj_id=sid_str, severity="warning")
             good.append((start, end, sid_str))
         attrs = s.get("attrs", {})
         if label in schema.labels:
