@@ -136,3 +136,24 @@ def test_agreement_grouped_by_style_hand_computed():
     # d2: tp 1 (Gunmen), fp 1 (Kidal as ACTOR), fn 2 -> P 1/2, R 1/3, F1 0.4
     assert by["liveblog"]["strict_f1"] == pytest.approx(0.4)
     assert res["passes_vs_gold"]["strict_f1"] == pytest.approx(2 * 4 / 5 * 4 / 6 / (4 / 5 + 4 / 6))
+
+
+def test_blind_pass_pooled_against_original_not_adjudicated_gold():
+    """After adjudication gold may follow the blind pass; the pooled figure keeps comparing the two
+    independent versions (the author's original and the blind pass), and never pools the original itself."""
+    from casus.metrics.agreement import agreement
+
+    text = "Gunmen attacked Kidal and Gao."
+
+    def aset(spans, who):
+        return AnnotationSet(document=Document(id="d1", text=text), annotator=who, spans=tuple(
+            Span(id=f"s{i}", start=text.index(w), end=text.index(w) + len(w), label=lab) for i, (w, lab) in enumerate(spans)))
+
+    blind = [("Gunmen", "ACTOR"), ("Kidal", "LOCATION"), ("Gao", "LOCATION")]
+    original = [("Gunmen", "ACTOR"), ("Kidal", "LOCATION")]
+    sets = {"gold": {"d1": aset(blind, "gold")}, "ann": {"d1": aset(blind, "ann")}, "writer-1": {"d1": aset(original, "writer-1")}}
+    res = agreement(sets, ["ACTOR", "LOCATION"], n_boot=0, originals={"d1": "writer-1"})
+    assert res["passes_vs_gold"]["strict_f1"] == pytest.approx(0.8)  # ann vs writer-1: P 2/3, R 1
+    assert res["passes_vs_gold"]["pairs"] == 1
+    plain = agreement(sets, ["ACTOR", "LOCATION"], n_boot=0)
+    assert plain["passes_vs_gold"]["pairs"] == 2  # without originals every pass is pooled against gold

@@ -320,7 +320,7 @@ def agree(
 ) -> None:
     """Agreement between independent passes (annotations/passes/<name>/) and of each pass with gold."""
     from ..evaluation import default_labels, parse_labels
-    from ..metrics.agreement import agreement, agreement_groups
+    from ..metrics.agreement import agreement, agreement_groups, original_versions
 
     with handled(fmt):
         repo = _repo(root)
@@ -342,7 +342,7 @@ def agree(
         flat = [a for s in sets.values() for a in s.values()]
         labs = parse_labels(labels) or default_labels(repo.schema, flat, repo.schema.trigger_label)
         res = agreement(sets, labs, trigger_label=repo.schema.trigger_label, seed=seed, n_boot=resamples,
-                        groups=agreement_groups(repo))
+                        groups=agreement_groups(repo), originals=original_versions(repo))
         if out is not None:
             target = Path(out) if Path(out).is_absolute() else repo.root / out  # relative to the repository
             atomic_write(target / "metrics.json", json.dumps(res, indent=2) + "\n")

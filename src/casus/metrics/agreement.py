@@ -144,13 +144,20 @@ def _pooled(per_doc: Mapping[str, DocScore], labels: Sequence[str], seed: int, n
 
 def agreement(sets: Mapping[str, Mapping[str, AnnotationSet]], labels: Sequence[str], gold: str = "gold",
               trigger_label: str = "TRIGGER", seed: int = 0, n_boot: int = 1000,
-              groups: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+              groups: Mapping[str, Mapping[str, str]] | None = None,
+              originals: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Rows for every pair of non-gold sources (alphabetical) and each source against ``gold`` (when
     present). ``passes_vs_gold`` pools every pass-against-gold document (the human ceiling).
 
     ``groups`` (e.g. ``{"style": {doc_id: style}, "split": {doc_id: split}}``) adds ``passes_vs_gold_by``:
     the same pooled figure, with its bootstrap CI, for each value of each grouping (documents without a
-    value are grouped under ``"-"``)."""
+    value are grouped under ``"-"``).
+
+    ``originals`` maps a document to the source holding its author's own annotation as written, before
+    adjudication (``annotations/passes/<writer>/``, see :func:`original_versions`). For those documents a
+    blind pass is pooled against that original, not against the adjudicated gold (which the pass itself
+    helped to settle), and the originals themselves are never pooled: the pooled figure is always two
+    independent annotations of the same text."""
     names = sorted(n for n in sets if n != gold)
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
@@ -164,17 +171,23 @@ def agreement(sets: Mapping[str, Mapping[str, AnnotationSet]], labels: Sequence[
             continue
         row, per_doc = pair_agreement(sets[x], sets[y], x, y, labels, trigger_label, seed, n_boot)
         rows.append(row)
+        orig = originals or {}
+        if x in set(orig.values()):
+            continue  # an original version against gold or another pass is not an independent pair
         if y == gold:
-            pooled.extend(per_doc.values())
-            pooled_docs |= set(per_doc)
-            pooled_by.update({f"{x}\t{d}": sc for d, sc in per_doc.items()})
+            keep = {d: sc for d, sc in per_doc.items() if d not in orig}
+        else:
+            keep = {d: sc for d, sc in per_doc.items() if orig.get(d) == y}
+        pooled.extend(keep.values())
+        pooled_docs |= set(keep)
+        pooled_by.update({f"{x}\t{d}": sc for d, sc in keep.items()})
     docs = sorted({d for r in rows for d in r["doc_ids"]})
     out: dict[str, Any] = {"documents": len(docs), "labels": list(labels), "annotators": names,
                            "rows": rows, "skipped": skipped,
                            "note": "F1 is symmetric; precision/recall take b as the reference"}
     if pooled:
         rep = aggregate(pooled, labels)
-        out["passes_vs_gold"] = {"documents": len(pooled_docs), "pairs": len(pooled),
+        out["passes_vs_gold"] = {"reference": "gold, or the document's original version where one is kept","documents": len(pooled_docs), "pairs": len(pooled),
                                  "strict_f1": rep.micro("strict").f1, "partial_f1": rep.micro("partial").f1,
                                  "strict_macro_f1": rep.macro_f1("strict")}
     else:
@@ -205,3 +218,20 @@ def agreement_groups(repo: Any) -> dict[str, dict[str, str]]:
         data = json.loads(repo.splits_path.read_text(encoding="utf-8"))
         out["split"] = {d: name for name, ids in (data.get("splits") or {}).items() for d in ids}
     return out
+
+
+def original_versions(repo: Any) -> dict[str, str]:
+    """Documents whose author's own annotation, as written before adjudication, is kept as a pass named after
+    the ``writer`` in their metadata: {doc_id: pass name}."""
+    out: dict[str, str] = {}
+    have = set(repo.annotators())
+    for d in repo.gold_ids():
+        w = repo.annotation(d).document.metadata.get("writer")
+        if w and str(w) in have and d in set(repo.pass_ids(str(w))):
+            out[d] = str(w)
+    return out
+
+
+def blind_reference(repo: Any, doc_id: str, originals: Mapping[str, str]) -> AnnotationSet:
+    """What a blind pass of ``doc_id`` is scored against: the original version if kept, else gold."""
+    return repo.annotation(doc_id, originals[doc_id]) if doc_id in originals else repo.annotation(doc_id)

@@ -445,13 +445,15 @@ def annotator_ceiling(repo: Repo, split_ids: dict[str, list[str]], seed: int = 0
     """Each annotator's independent pass against gold on the dev/test documents it covers: event
     scores, record scores and casualty attribute accuracy (the same functions as for the model)."""
     from ..events.records import assemble_records
+    from ..metrics.agreement import blind_reference, original_versions
     from ..metrics.events import score_events
     from ..metrics.records import casualty_attribute_accuracy, score_records
 
     out: dict[str, Any] = {}
     schema = repo.schema
     pooled: dict[str, dict[str, tuple[AnnotationSet, AnnotationSet]]] = {}
-    for ann in repo.annotators():
+    originals = original_versions(repo)  # authors' own versions: references, not annotators of the ceiling
+    for ann in [a for a in repo.annotators() if a not in set(originals.values())]:
         res: dict[str, Any] = {}
         for split, ids in split_ids.items():
             have = [d for d in ids if d in set(repo.pass_ids(ann))]
@@ -460,7 +462,7 @@ def annotator_ceiling(repo: Repo, split_ids: dict[str, list[str]], seed: int = 0
             pairs = {}
             for d in have:
                 try:
-                    pairs[d] = (repo.annotation(d), repo.annotation(d, ann))
+                    pairs[d] = (blind_reference(repo, d, originals), repo.annotation(d, ann))
                 except Exception:  # an unreadable pass is skipped, not fatal  # noqa: BLE001
                     continue
             if not pairs:
@@ -479,6 +481,7 @@ def annotator_ceiling(repo: Repo, split_ids: dict[str, list[str]], seed: int = 0
 
 def _ceiling_scores(pairs: dict[str, tuple[AnnotationSet, AnnotationSet]], schema, seed: int, n_boot: int) -> dict[str, Any]:
     from ..events.records import assemble_records
+    from ..metrics.agreement import blind_reference, original_versions
     from ..metrics.events import score_events
     from ..metrics.records import casualty_attribute_accuracy, score_records
 
