@@ -317,9 +317,15 @@ def test_reproduce_orchestrates_validate_build_train_evaluate_report(tmp_path, s
     assert r.exit_code == 0, r.output
     for name in ("tiny", "crf"):
         m = json.loads((tmp_path / "eval" / name / "metrics.json").read_text())
-        assert 0.0 <= m["test"]["strict"]["micro"]["f1"] <= 1.0
+        strict = m["test"]["strict"]["micro"]
+        p, r = strict["precision"], strict["recall"]
+        assert strict["f1"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)  # F1 is the harmonic mean
+        assert m["test"]["documents"] == 2 and m["test"]["word_safety"]["mid_word_spans"] == 0
         assert (tmp_path / "eval" / name / "report" / "report.html").is_file()
         assert (tmp_path / "eval" / name / "predictions" / "test.jsonl").is_file()
     table = (tmp_path / "eval" / "comparison.md").read_text()
     assert "| tiny |" in table and "| crf |" in table and "p = " in table
-    assert "significant at 0.05" in table
+    cmp = json.loads((tmp_path / "eval" / "compare.json").read_text())
+    vs = cmp["runs"][1]["vs_first"]
+    verdict = "— significant at 0.05" if vs["p_value"] < 0.05 else "— NOT significant at 0.05"
+    assert f"p = {vs['p_value']:.4f} {verdict}" in table  # the verdict printed is the one the p-value gives
