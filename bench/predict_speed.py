@@ -42,7 +42,7 @@ def side(args) -> None:
     else:
         from transformers import pipeline
 
-        pipe = pipeline("token-classification", model=str(Path(args.run) / "model"), aggregation_strategy="simple",
+        pipe = pipeline("token-classification", model=str(Path(args.run) / "model"), aggregation_strategy="first",
                         device=-1)
         pipe(texts[:2])
         t0 = time.perf_counter()

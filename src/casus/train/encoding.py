@@ -4,8 +4,8 @@ A document is encoded once with the fast tokenizer (offsets mapping, no special 
 is mapped to the word token (``casus.align.tokenize``) containing its first character. Labels:
 
 * ``first``: the first sub-word of each word carries the word's tag, the others are ignored (-100);
-* ``all``:   every sub-word is labelled (continuations of a B-/I- word get I-), which makes the model's
-  own per-sub-word decoding identical to ``pipeline(..., aggregation_strategy="simple")``.
+* ``all``:   every sub-word is labelled (continuations of a B-/I- word get I-); prediction decides one tag
+  per tokenizer word (``casus.predict.decode_words``), as ``pipeline(..., aggregation_strategy="first")`` does.
 
 Documents longer than the encoder's window are cut into windows of ``max_length - 2`` sub-words that
 overlap by ``stride``; predictions are merged back by taking, for each sub-word, the window in which it
