@@ -199,3 +199,52 @@ def test_hard_negative_with_an_event_is_refused(tmp_path):
     with pytest.raises(InlineSyntaxError) as exc:
         parse(head.format(neg="maybe") + "x\n", schema)
     assert [p.code for p in exc.value.problems] == ["bad-hard-negative"]
+
+
+def test_viterbi_gives_the_best_well_formed_sequence():
+    """Hand-computed: O I I ("province of Daraa") is not well-formed; the best well-formed sequence under
+    these scores is B I I (log-scores -1.0 + -0.1 + -0.1 beats O B I: -0.1 + -2.0 + -0.1)."""
+    import math
+
+    from casus.predict import viterbi
+
+    names = ["O", "B-LOCATION", "I-LOCATION"]
+    s = torch.tensor([[-0.1, -1.0, -3.0], [-3.0, -2.0, -0.1], [-3.0, -2.5, -0.1]])
+    assert viterbi(s, names) == [1, 2, 2]
+    s2 = torch.tensor([[-0.1, -3.0, -3.0], [-3.0, -1.5, -0.1], [-3.0, -2.5, -0.1]])
+    assert viterbi(s2, names) == [0, 1, 2]  # O B I: -0.1 - 1.5 - 0.1 beats B I I: -3.0 - 0.1 - 0.1
+    # brute force over all well-formed sequences on random scores, BIO and IOBES
+    import itertools
+    import random
+
+    from casus.predict import allowed_transition
+
+    rng = random.Random(0)
+    for names in (["O", "B-A", "I-A", "B-L", "I-L"], ["O", "B-A", "I-A", "E-A", "S-A"]):
+        iobes = "S-A" in names
+        for _ in range(30):
+            n = rng.randint(1, 4)
+            sc = torch.tensor([[math.log(rng.random() + 1e-9) for _ in names] for _ in range(n)])
+            best, arg = -math.inf, None
+            for seq in itertools.product(range(len(names)), repeat=n):
+                tags = [names[k] for k in seq]
+                ok = all(allowed_transition(a, b, iobes) for a, b in zip([None] + tags, tags))
+                ok = ok and not (iobes and tags[-1][:1] in ("B", "I"))
+                if ok:
+                    v = float(sum(sc[i, k] for i, k in enumerate(seq)))
+                    if v > best:
+                        best, arg = v, list(seq)
+            assert viterbi(sc, names) == arg
+
+
+def test_viterbi_decoding_never_starts_a_span_with_a_continuation():
+    tok = _tok()
+    text = "They shelled the province of Daraa."
+    script = {"of": "I-LOCATION", "daraa": "I-LOCATION"} if "daraa" in tok.get_vocab() else {"of": "I-LOCATION"}
+    from casus.predict import TransformerPredictor
+
+    greedy = TransformerPredictor(_Scripted(tok, script), tok, mode="all", max_length=64, stride=16)
+    vit = TransformerPredictor(_Scripted(tok, script), tok, mode="all", max_length=64, stride=16, decoding="viterbi")
+    g, v = greedy.predict([text])[0], vit.predict([text])[0]
+    assert any(text[a:b].startswith("of") for a, b, _ in g)  # the pipeline-style greedy reading
+    assert not any(text[a:b].startswith("of") for a, b, _ in v) and mid_word_spans(text, v) == []

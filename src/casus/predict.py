@@ -63,14 +63,56 @@ def _entity(tag: str) -> str:
     return tag[2:] if tag[:2] in ("B-", "I-", "E-", "S-") else tag
 
 
+DECODINGS = ("greedy", "viterbi")
+
+
+def allowed_transition(prev: str | None, tag: str, iobes: bool = False) -> bool:
+    """Well-formedness: may ``tag`` follow ``prev`` (None: the start of the text)? BIO: I-X only after B-X
+    or I-X. IOBES: after B-X or I-X only I-X or E-X; I-X and E-X only after B-X or I-X."""
+    p_pre, p_lab = (prev[:1], prev[2:]) if prev and prev != "O" else ("O", "")
+    t_pre, t_lab = (tag[:1], tag[2:]) if tag != "O" else ("O", "")
+    open_chunk = p_pre in ("B", "I")
+    if t_pre in ("I", "E"):
+        return open_chunk and p_lab == t_lab
+    return not (iobes and open_chunk)
+
+
+def viterbi(scores, names: Sequence[str]) -> list[int]:
+    """The best well-formed tag sequence (BIO, or IOBES when ``names`` has E-/S- tags) under per-word log-scores
+    ``scores`` [n_words x n_tags]: I-X only continues B-X/I-X (and E-X closes it), never after O or another label."""
+    import torch
+
+    n = scores.shape[0]
+    iobes = any(t[:2] in ("E-", "S-") for t in names)
+    neg = float("-inf")
+    trans = torch.tensor([[0.0 if allowed_transition(a, b, iobes) else neg for b in names] for a in names])
+    start = torch.tensor([0.0 if allowed_transition(None, b, iobes) else neg for b in names])
+    end = torch.tensor([neg if iobes and a[:1] in ("B", "I") else 0.0 for a in names])
+    score = scores[0] + start
+    back = []
+    for i in range(1, n):
+        best, arg = (score[:, None] + trans).max(0)
+        back.append(arg)
+        score = best + scores[i]
+    last = int((score + end).argmax())
+    path = [last]
+    for arg in reversed(back):
+        last = int(arg[last])
+        path.append(last)
+    return path[::-1]
+
+
 def decode_words(logits, offsets: Sequence[tuple[int, int]], piece_word: Sequence[int], id2label: dict[int, str],
-                 strategy: str = "first") -> tuple[list[SpanT], int]:
+                 strategy: str = "first", decoding: str = "greedy") -> tuple[list[SpanT], int]:
     """Word-safe decoding of per-sub-word scores: one tag per word of the tokenizer (its ``word_ids()``), then
     spans grouped as ``group_simple`` does, so no span can start or end inside a word.
 
     ``strategy`` is transformers' word aggregation: ``first`` (the first sub-word's scores), ``average``
-    (mean of the sub-words' probabilities) or ``max`` (the sub-word with the most confident label), so the
-    saved model gives the same spans in ``pipeline(..., aggregation_strategy=strategy)``.
+    (mean of the sub-words' probabilities) or ``max`` (the sub-word with the most confident label).
+    ``decoding``: ``greedy`` takes each word's best tag, exactly as ``pipeline(...,
+    aggregation_strategy=strategy)`` does; ``viterbi`` takes the best *well-formed* tag sequence (an I-X never
+    follows O or another label), which differs from the pipeline only where the pipeline's tags are not
+    well-formed (it would start a span at "of" in "province of Daraa" tagged O I I).
 
     Returns (spans, conflicts): ``conflicts`` counts words whose sub-words disagreed (per-sub-word decoding
     would have cut them, e.g. "Mad|uro"); each was decided by ``strategy`` and is reported, not hidden.
@@ -88,8 +130,8 @@ def decode_words(logits, offsets: Sequence[tuple[int, int]], piece_word: Sequenc
         else:
             groups.append([i])
     pred = logits.argmax(-1).tolist()
-    probs = torch.softmax(logits.float(), dim=-1) if strategy != "first" else None
-    tags: list[str] = []
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    rows = []
     word_offsets: list[tuple[int, int]] = []
     conflicts = 0
     for g in groups:
@@ -99,15 +141,16 @@ def decode_words(logits, offsets: Sequence[tuple[int, int]], piece_word: Sequenc
             if any(_entity(t) != _entity(first) or t.startswith(("B-", "S-")) for t in rest):
                 conflicts += 1
         if strategy == "first" or len(g) == 1:
-            k = pred[g[0]]
+            rows.append(logp[g[0]])
         elif strategy == "average":
-            k = int(probs[g].mean(0).argmax())
+            rows.append(torch.log(logp[g].exp().mean(0)))
         else:
-            best = max(g, key=lambda i: float(probs[i].max()))
-            k = int(probs[best].argmax())
-        tags.append(id2label[k])
+            rows.append(logp[max(g, key=lambda i: float(logp[i].max()))])
         word_offsets.append((offsets[g[0]][0], offsets[g[-1]][1]))
-    return group_simple(tags, word_offsets), conflicts
+    scores = torch.stack(rows)
+    names = [id2label[i] for i in range(scores.shape[1])]
+    ks = viterbi(scores, names) if decoding == "viterbi" else scores.argmax(-1).tolist()
+    return group_simple([names[k] for k in ks], word_offsets), conflicts
 
 
 PRECISIONS = ("fp32", "bf16")
@@ -122,7 +165,10 @@ class TransformerPredictor:
 
     def __init__(self, model, tokenizer, mode: str = "first", max_length: int = 256, stride: int = 64,
                  batch_size: int = 16, threads: int | None = None, precision: str = "fp32", bucketing: bool = True,
-                 aggregation: str = "first"):
+                 aggregation: str = "first", decoding: str = "greedy"):
+        if decoding not in DECODINGS:
+            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
+        self.decoding = decoding
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, not {aggregation!r}")
         self.aggregation = aggregation
@@ -159,7 +205,8 @@ class TransformerPredictor:
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         model.eval()
         return cls(model, tok, mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
-                   stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"), **kw)
+                   stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"),
+                   decoding=info.get("decoding", "greedy"), **kw)
 
     def logits_for(self, texts: Sequence[str], progress: bool = False) -> list[tuple]:
         """Per text: (encoded doc, merged logits [n_subwords x n_labels] as a tensor, word offsets)."""
@@ -222,7 +269,8 @@ class TransformerPredictor:
         for enc, logits, words in self.logits_for(texts, progress=progress):
             pred = logits.argmax(-1).tolist() if len(enc.input_ids) else []
             if self.mode == "all":
-                spans, conflicts = decode_words(logits, enc.offsets, enc.piece_word, self.id2label, self.aggregation)
+                spans, conflicts = decode_words(logits, enc.offsets, enc.piece_word, self.id2label, self.aggregation,
+                                                self.decoding)
                 self.subword_conflicts += conflicts
                 out.append(spans)
             else:

@@ -186,7 +186,7 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             loss_sum += float(loss.detach())
         model.eval()
         pred = TransformerPredictor(model, tokenizer, mode=tc.subword_labels, max_length=tc.max_length, stride=tc.stride,
-                                    aggregation=tc.aggregation)
+                                    aggregation=tc.aggregation, decoding=tc.decoding)
         dev_f1 = float(evaluate_dev(pred))
         row = {"epoch": epoch, "train_loss": loss_sum / max(1, len(batches)), "dev_f1": dev_f1,
                "lr": sched.get_last_lr()[0]}
@@ -228,6 +228,6 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
 def write_run_meta(out: Path, recipe: Recipe) -> None:
     tc = recipe.transformer
     (out / "casus_run.json").write_text(json.dumps({
-        "kind": "transformer", "subword_labels": tc.subword_labels, "aggregation": tc.aggregation,
+        "kind": "transformer", "subword_labels": tc.subword_labels, "aggregation": tc.aggregation, "decoding": tc.decoding,
         "max_length": tc.max_length, "stride": tc.stride, "encoder": tc.encoder}, indent=2) + "\n")
 
