@@ -287,7 +287,8 @@ def test_pipeline_gives_same_spans(tmp_path, small_repo, tiny_encoder, mode, str
     from casus.predict import TransformerPredictor
 
     # one window per text: the pipeline sees the whole text at once, and so does casus
-    recipe = _recipe(tmp_path, tiny_encoder, transformer={"subword_labels": mode, "max_length": 512}, train={"epochs": 1})
+    recipe = _recipe(tmp_path, tiny_encoder, transformer={"subword_labels": mode, "max_length": 512, "decoding": "greedy"},
+                     train={"epochs": 1})
     out = tmp_path / "run"
     r = _train(small_repo, recipe, out)
     assert r.returncode == 0, r.stderr[-2000:]
