@@ -81,3 +81,36 @@ def test_manifest_without_style_test_still_loads(tmp_path):
     p.write_text(json.dumps({"seed": 1, "style_test_writers": "writer-5", "splits": {"train": ["a"]}}))
     with pytest.raises(DatasetError, match="style_test_writers must be a list"):
         Manifest.load(p)
+
+
+def test_reproduce_profiles_pick_the_full_variants_and_their_own_eval_folder():
+    """--profile full swaps in each reference recipe's -full variant; the CRF peer (no variant) still runs;
+    the events recipe (which needs the fast NER run) does not; results go to eval/full."""
+    from pathlib import Path
+
+    from casus.reference import profile_recipes
+
+    root = Path(__file__).resolve().parents[1]
+    fast, fast_eval = profile_recipes(root, "fast")
+    assert [p.name for p in fast] == ["minilm-ner.yaml", "crf-baseline.yaml", "minilm-events.yaml"]
+    assert fast_eval == Path("eval")
+    full, full_eval = profile_recipes(root, "full")
+    assert [p.name for p in full] == ["minilm-ner-full.yaml", "crf-baseline.yaml"]
+    assert full_eval == Path("eval/full")
+    with pytest.raises(ValueError, match="unknown profile"):
+        profile_recipes(root, "fastest")
+
+
+def test_full_recipe_is_the_reference_recipe_plus_its_levers():
+    """The full profile differs from the fast default only where its comments say (augmentation, epochs)."""
+    from pathlib import Path
+
+    from casus.train.recipe import load_recipe
+
+    root = Path(__file__).resolve().parents[1]
+    fast = load_recipe(root / "training/minilm-ner.yaml").model_dump()
+    full = load_recipe(root / "training/minilm-ner-full.yaml").model_dump()
+    diff = {k for k in fast if fast[k] != full[k]}
+    assert diff == {"name", "description", "augment", "train"}
+    assert full["augment"]["entity_swap"] > 0 and full["train"]["epochs"] > fast["train"]["epochs"]
+    assert {k for k in fast["train"] if fast["train"][k] != full["train"][k]} == {"epochs"}

@@ -10,6 +10,31 @@ from typing import Any
 from .store import atomic_write
 
 
+# ``casus reproduce --profile``: fast = the reference recipes the README's main job runs (<= 10 min on 2 cores);
+# full = each reference recipe's ``<stem>-full.yaml`` variant where one exists (slower, best figures), plus the
+# NER recipes that have no variant (the CRF peer), written under eval/full/.
+PROFILES = ("fast", "full")
+REFERENCE_RECIPES = ("training/minilm-ner.yaml", "training/crf-baseline.yaml", "training/minilm-events.yaml")
+
+
+def profile_recipes(root: Path, profile: str) -> tuple[list[Path], Path]:
+    """The recipes (in run order) and the eval folder of a reproduce profile."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; use one of {list(PROFILES)}")
+    if profile == "fast":
+        return [Path(p) for p in REFERENCE_RECIPES], Path("eval")
+    from .train.recipe import load_recipe
+
+    out: list[Path] = []
+    for p in map(Path, REFERENCE_RECIPES):
+        full = p.with_name(p.stem + "-full.yaml")
+        if (root / full).exists():
+            out.append(full)
+        elif (root / p).exists() and load_recipe(root / p).kind in ("transformer", "crf"):
+            out.append(p)  # the peer without a slower variant runs as it is; an events recipe needs its NER run
+    return out, Path("eval") / "full"
+
+
 SPLIT_TITLES = {"test": "in-style test (same writers as train)",
                 "style_test": "out-of-style test (held-out writers and styles)"}
 

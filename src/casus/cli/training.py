@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -156,13 +157,20 @@ def predict(
     console.print(f"{n} document(s) -> {out}")
 
 
+class Profile(str, Enum):
+    fast = "fast"
+    full = "full"
+
+
 @app.command()
 def reproduce(
-    recipes: List[Path] = typer.Option([Path("training/minilm-ner.yaml"), Path("training/crf-baseline.yaml"),
-                                        Path("training/minilm-events.yaml")],
-                                       "--recipe", help="recipes to run, in order (default: the reference recipes; "
+    recipes: List[Path] = typer.Option([], "--recipe", help="recipes to run, in order (default: the profile's; "
                                        "the events recipe needs the NER run before it)"),
-    eval_dir: Path = typer.Option(Path("eval"), "--eval-dir", help="where reference results are written"),
+    profile: Profile = typer.Option(Profile.fast, "--profile",
+                                    help="fast: the reference recipes (<= 10 min on 2 cores), results in eval/; "
+                                    "full: their slower best variants (training/*-full.yaml), results in eval/full/"),
+    eval_dir: Optional[Path] = typer.Option(None, "--eval-dir", help="where reference results are written "
+                                            "(default: the profile's)"),
     set_: List[str] = typer.Option([], "--set", help="dotted override applied to every recipe"),
     root: Optional[Path] = RootOption,
 ) -> None:
@@ -171,12 +179,15 @@ def reproduce(
     from ..train.recipe import load_recipe
     from ..train.run import run_recipe
     from ..validate import validate_repo
-    from ..reference import significance_markdown, write_reference
+    from ..reference import profile_recipes, significance_markdown, write_reference
     from ..store import atomic_write
 
     t0 = time.time()
     with handled():
         repo = open_repo(root)
+        default_recipes, default_eval = profile_recipes(repo.root, profile.value)
+        recipes = recipes or default_recipes
+        eval_dir = eval_dir or default_eval
         problems, checked = validate_repo(repo)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
