@@ -183,6 +183,42 @@ def test_entity_swap_rows_are_consistent():
     assert entity_swap([row], names, ["ACTOR"], p=0.0, copies=2, seed=3) == []
 
 
+def test_of_phrase_wraps_names_inside_the_span_with_the_training_splits_own_heads():
+    """D26 augmentation: a proper name becomes "<head> of <name>", the whole phrase one span of its label, the
+    head taken from the training rows' own "X of Y" spans; an article is added outside the span when missing;
+    lower-case mentions and WEAPON are never wrapped; directions ("north of") are not heads."""
+    from casus.align import tags_to_token_spans, tokenize
+    from casus.train.augment import entity_swap, of_heads
+
+    names = LABELS
+
+    def row(doc_id, text, spans):
+        toks = tokenize(text)
+        tags = []
+        for a, b in toks:
+            hit = [(s, e, lab) for s, e, lab in spans if s <= a and b <= e]
+            tags.append(0 if not hit else names.index(("B-" if hit[0][0] == a else "I-") + hit[0][2]))
+        return {"doc_id": doc_id, "text": text, "token_starts": [a for a, _ in toks],
+                "token_ends": [b for _, b in toks], "ner_tags": tags, "spans": []}
+
+    src = [row("h1", "The town of Beni and the town of Oicha, north of Goma.", [(4, 16, "LOCATION"), (25, 38, "LOCATION"),
+                                                                                 (40, 53, "LOCATION")]),
+           row("h2", "north of Kidal", [(0, 14, "LOCATION")]),
+           row("d1", "Gunmen attacked Gao with a Kalashnikov, gunmen said.", [(0, 6, "ACTOR"), (16, 19, "LOCATION"),
+                                                                              (27, 38, "WEAPON"), (40, 46, "ACTOR")])]
+    assert of_heads({"LOCATION": ["town of Beni", "town of Oicha", "north of Goma", "north of Kidal"]}) == \
+        {"LOCATION": ["town"]}
+    out = entity_swap(src, names, ["ACTOR", "WEAPON", "LOCATION"], p=0.0, copies=1, seed=1, of_phrase=1.0)
+    d1 = next(r for r in out if r["doc_id"].startswith("d1"))
+    t = d1["text"]
+    got = [(t[d1["token_starts"][i]:d1["token_ends"][j]], lab)
+           for i, j, lab in tags_to_token_spans([names[x] for x in d1["ner_tags"]])]
+    assert got == [("Gunmen", "ACTOR"), ("town of Gao", "LOCATION"), ("Kalashnikov", "WEAPON"), ("gunmen", "ACTOR")]
+    assert t == "Gunmen attacked the town of Gao with a Kalashnikov, gunmen said."
+    assert [(a, b) for a, b in zip(d1["token_starts"], d1["token_ends"])] == tokenize(t)
+    assert entity_swap(src, names, ["LOCATION"], p=0.0, copies=1, seed=1, of_phrase=0.0) == []
+
+
 def test_hard_negative_with_an_event_is_refused(tmp_path):
     from casus.formats.inline import InlineSyntaxError, parse
     from casus.schema import load_schema

@@ -59,6 +59,7 @@ class AugmentConfig(_Strict):
     """Training-data augmentation (transformer recipes; casus.train.augment). Off by default."""
 
     entity_swap: float = Field(0.0, ge=0, le=1)   # chance that a mention is replaced by another of its label
+    of_phrase: float = Field(0.0, ge=0, le=1)     # chance that a proper name is wrapped in an "X of Y" head (D26)
     copies: int = Field(1, ge=0, le=10)           # augmented copies of the training documents
     labels: list[str] = ["ACTOR", "WEAPON", "LOCATION"]  # labels whose mentions may be swapped
 

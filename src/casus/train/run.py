@@ -185,7 +185,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
             return m["strict"]["micro"]["f1"]
 
         ag = recipe.augment
-        extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed)
+        extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed, ag.of_phrase)
         train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
                                        progress=progress, stop_after_epoch=stop_after_epoch)
         train_info["augmented_documents"] = len(extra)
