@@ -386,8 +386,13 @@ def agree(
         for r in res["rows"]:
             t.add_row(r["a"], r["b"], *[_f(r["per_label"][lab]["strict"]["f1"]) for lab in res["labels"]])
         console.print(t)
+    disjoint = [s for s in res["skipped"] if s["reason"] == "no shared documents"]
     for s in res["skipped"]:
-        err_console.print(f"warning: {s['a']} vs {s['b']}: {s['reason']}", style="yellow", markup=False)
+        if s not in disjoint:
+            err_console.print(f"warning: {s['a']} vs {s['b']}: {s['reason']}", style="yellow", markup=False)
+    if disjoint:  # passes over different documents are the normal case: one line, not one per pair
+        err_console.print(f"{len(disjoint)} pair(s) of passes share no document and are not compared "
+                          f"(listed under 'skipped' in --format json)", style="yellow", markup=False)
     if res.get("passes_vs_gold"):
         pvg = res["passes_vs_gold"]
         console.print(f"passes vs gold (pooled, {pvg['documents']} documents): strict micro F1 {pvg['strict_f1']:.4f}, "
