@@ -82,7 +82,10 @@ def test_run_folder_and_metrics(trained):
               "model/arguments_markers.joblib", "model/modality.joblib", "predictions/test.jsonl"):
         assert (run / f).is_file(), f
     m = json.loads((run / "metrics.json").read_text())
-    assert m["kind"] == "events" and m["primary"] == {"trigger_model": "crf", "argument_model": "features"}
+    assert m["kind"] == "events"
+    assert (m["primary"]["trigger_model"], m["primary"]["argument_model"]) == ("crf", "features")
+    assert m["primary"]["asked"] == {"trigger_model": "crf", "argument_model": "features"}
+    assert set(m["primary"]["dev_scores"]["triggers"]) == {"head", "crf"}
     for split in ("dev", "test"):
         s = m[split]
         assert set(s["triggers"]) == {"head", "crf"}
@@ -135,6 +138,24 @@ def test_predict_events_on_a_new_article(trained, tmp_path):
                               article_dates={"kafranbel": "2019-06-16"})
     assert [(b["type"], [t["text"] for t in b["triggers"]]) for b in back] == \
         [(rr["type"], [t["text"] for t in rr["triggers"]]) for rr in recs]
+    # every record and cell carries a confidence; --min-confidence withholds and says how many
+    for rec in recs:
+        assert rec["confidence"] is not None and 0.0 <= rec["confidence"] <= 1.0
+        assert rec["article_role"] in ("main", "secondary", "past", "air_defence", "unconfirmed")
+        for field in ("attackers", "targets", "place", "weapons", "casualties"):
+            for item in rec[field]:
+                assert "confidence" in item
+    assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))
+    out_hi = tmp_path / "confident.jsonl"
+    r = CliRunner().invoke(app, ["predict", str(run), "--docs", str(article), "--events", "--out", str(out_hi),
+                                 "--min-confidence", "0.999", "--root", str(repo)])
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "below confidence 0.999:" in r.output
+    kept = [json.loads(line) for line in out_hi.read_text().splitlines()]
+    assert len(kept) < len(recs) or all(x["withheld"] for x in kept)
+    r = CliRunner().invoke(app, ["predict", str(run), "--docs", str(article), "--out", str(out_hi),
+                                 "--min-confidence", "0.5", "--root", str(repo)])
+    assert r.exit_code != 0 and "--events" in r.output
     # CSV by extension
     out_csv = tmp_path / "records.csv"
     r = CliRunner().invoke(app, ["predict", str(run), "--docs", str(article), "--events", "--out", str(out_csv),
@@ -153,3 +174,68 @@ def test_predict_events_refuses_a_non_events_run(trained, tmp_path):
     r = CliRunner().invoke(app, ["predict", str(repo / "runs" / "ner"), "--docs", str(article), "--events",
                                  "--out", str(tmp_path / "x.jsonl"), "--root", str(repo)])
     assert r.exit_code == 1 and "not an events run" in r.output
+
+
+@pytest.fixture(scope="module")
+def finetuned(trained):
+    """The fine-tuned designs (events.finetune) on the same tiny repository, `best` chosen on dev."""
+    base, repo, _ = trained
+    enc = str(base / "tiny-bert")
+    (base / "events-ft.yaml").write_text(yaml.safe_dump({
+        "name": "events-ft", "seed": 3, "kind": "events", "data": {"dataset_dir": str(base / "ds")},
+        "transformer": {"encoder": enc, "max_length": 64, "stride": 16, "subword_labels": "all",
+                        "decoding": "viterbi"},
+        "events": {"ner_run": "runs/ner", "encoder": enc, "encoder_layer": -1, "crf_iterations": 60,
+                   "bootstrap": 20, "finetune": True, "trigger_model": "best", "argument_model": "finetuned",
+                   "argument_epochs": 2, "argument_max_length": 64},
+        "train": {"threads": 1, "epochs": 2, "lr": 1e-3, "batch_size": 4}}))
+    run = repo / "runs" / "events-ft"
+    r = CliRunner().invoke(app, ["train", str(base / "events-ft.yaml"), "--root", str(repo), "--out", str(run)])
+    assert r.exit_code == 0, (r.output, r.exception)
+    return run
+
+
+def test_finetuned_designs_are_trained_scored_and_chosen_on_dev(finetuned):
+    run = finetuned
+    for f in ("model/trigger_finetuned/model/model.safetensors", "model/trigger_finetuned/casus_run.json",
+              "model/arguments_finetuned/encoder/model.safetensors", "model/arguments_finetuned/head.safetensors",
+              "model/arguments_finetuned/meta.json"):
+        assert (run / f).is_file(), f
+    assert not (run / "model" / "trigger_finetuned" / "checkpoint").exists()  # optimiser state is not kept
+    m = json.loads((run / "metrics.json").read_text())
+    dev = m["primary"]["dev_scores"]
+    assert set(dev["triggers"]) == {"head", "crf", "finetuned"}
+    assert set(dev["arguments"]) == {"features", "finetuned"}
+    best = max(dev["triggers"], key=lambda k: dev["triggers"][k])
+    assert dev["triggers"][m["primary"]["trigger_model"]] == dev["triggers"][best]  # best = highest dev F1
+    assert m["primary"]["argument_model"] == "finetuned"
+    for split in ("dev", "test"):
+        assert set(m[split]["triggers"]) == {"head", "crf", "finetuned"}
+        assert set(m[split]["end_to_end"]) == {"features", "finetuned"}
+        # with gold triggers and entities, the fine-tuned classifier was scored on the same pairs
+        a, b = (m[split]["arguments_gold_input"][k] for k in ("features", "finetuned"))
+        assert a["candidate_pairs"] == b["candidate_pairs"] > 0
+    log = m["models"]["arguments_finetuned"]["log"]
+    assert [r["epoch"] for r in log] == [1, 2] and all("dev_role_f1" in r for r in log)
+    info = json.loads((run / "casus_run.json").read_text())
+    assert info["trigger_model"] in ("head", "crf", "finetuned") and info["argument_model"] == "finetuned"
+
+
+def test_predict_events_with_the_finetuned_models(finetuned, tmp_path):
+    run = finetuned
+    repo = run.parents[1]
+    article = tmp_path / "kafranbel.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "records.jsonl"
+    r = CliRunner().invoke(app, ["predict", str(run), "--docs", str(article), "--events", "--out", str(out),
+                                 "--date", "2019-06-16", "--root", str(repo)])
+    assert r.exit_code == 0, (r.output, r.exception)
+    from casus.events import EventPredictor
+    from casus.events.finetuned import FinetunedArgumentClassifier
+
+    pred = EventPredictor.load(run)
+    assert isinstance(pred.models.arguments["finetuned"], FinetunedArgumentClassifier)
+    # the saved fine-tuned classifier gives the same role probabilities as the one the run scored with
+    again = EventPredictor.load(run)
+    items = [("kafranbel", ARTICLE)]
+    assert [a.to_dict() for a in pred.annotate(items)] == [a.to_dict() for a in again.annotate(items)]

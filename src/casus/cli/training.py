@@ -90,11 +90,17 @@ def predict(
                                 "Label Studio tasks"),
     date: Optional[str] = typer.Option(None, "--date", help="with --events: the article date (YYYY-MM-DD) for "
                                        "inputs that are not corpus ids (corpus ids use their metadata date)"),
+    min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
+                                                   help="with --events: withhold records and values whose model "
+                                                   "confidence is below this (listed in each record's `withheld`, "
+                                                   "counted here)"),
     precision: str = typer.Option("fp32", "--precision", help="transformer runs: fp32 (the numbers in eval/) or "
                                   "bf16 (about 1.7x faster on CPUs with AVX512-BF16/AMX; spans may differ slightly)"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
+    if min_confidence is not None and not events:
+        raise typer.BadParameter("--min-confidence applies to --events records only")
     if events:
         from ..events import predict_records
 
@@ -112,8 +118,13 @@ def predict(
                 repo = open_repo(root)
             except StoreError:
                 repo = None
-            n = predict_records(run, list(docs) + list(more or []), out, repo=repo, date=date, labelstudio=ls_file)
+            held: dict[str, int] = {}
+            n = predict_records(run, list(docs) + list(more or []), out, repo=repo, date=date, labelstudio=ls_file,
+                                min_confidence=min_confidence, withheld=held)
         console.print(f"{n} event record(s) -> {out}" + (f"; Label Studio tasks -> {ls_file}" if ls_file else ""))
+        if min_confidence is not None:
+            console.print(f"below confidence {min_confidence:g}: {held.get('records', 0)} record(s) withheld, "
+                          f"{held.get('values', 0)} value(s) moved to `withheld`")
         return
     from ..predict import load_predictor
     from ..predict_io import iter_inputs, stream_predict, write_outputs

@@ -67,10 +67,20 @@ class EventPredictor:
             encoder = FrozenEncoder(_encoder_path(info, ner_run), max_length=info.get("max_length", 512),
                                     stride=info.get("stride", 64), batch_size=info.get("batch_size", 16),
                                     threads=threads, layer=info.get("encoder_layer", -1))
-        triggers = {"head": HeadTriggerTagger.load(model_dir, encoder)} if trig_name == "head" else {
-            "crf": CrfTriggerTagger.load(model_dir / "trigger_crf.crfsuite", info.get("crf_window", 2))}
-        arguments = {"markers": MarkerArgumentClassifier.load(model_dir, encoder)} if arg_name == "markers" else {
-            "features": FeatureArgumentClassifier.load(model_dir)}
+        from .finetuned import FinetunedArgumentClassifier, FinetunedTriggerTagger
+
+        if trig_name == "head":
+            triggers: dict[str, Any] = {"head": HeadTriggerTagger.load(model_dir, encoder)}
+        elif trig_name == "finetuned":
+            triggers = {"finetuned": FinetunedTriggerTagger.load(model_dir, threads=threads)}
+        else:
+            triggers = {"crf": CrfTriggerTagger.load(model_dir / "trigger_crf.crfsuite", info.get("crf_window", 2))}
+        if arg_name == "markers":
+            arguments: dict[str, Any] = {"markers": MarkerArgumentClassifier.load(model_dir, encoder)}
+        elif arg_name == "finetuned":
+            arguments = {"finetuned": FinetunedArgumentClassifier.load(model_dir, threads=threads)}
+        else:
+            arguments = {"features": FeatureArgumentClassifier.load(model_dir)}
         from .modality import ModalityClassifier
 
         models = EventModels(schema, encoder, triggers, arguments, info.get("window_sentences", 1),
@@ -88,12 +98,16 @@ class EventPredictor:
         return self.models.annotate(docs, ents, self.info["trigger_model"], self.info["argument_model"])
 
     def records(self, items: Sequence[tuple[str, str]], dates: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Records of every document, main event first within each, every cell with its confidence."""
+        from .confidence import attach_confidence
         from .records import assemble_records
 
         asets = self.annotate(items)
+        conf = self.models.last_confidence
         out: list[dict[str, Any]] = []
         for k, aset in enumerate(asets):
-            out.extend(assemble_records(aset, self.schema, dates[k] if dates else None))
+            recs = assemble_records(aset, self.schema, dates[k] if dates else None)
+            out.extend(attach_confidence(recs, conf[k] if k < len(conf) else {}))
         return out
 
 
@@ -107,11 +121,14 @@ def _encoder_path(info: dict[str, Any], ner_run: Path) -> str:
 
 
 def predict_records(run: Path, specs: Sequence[str], out: Path, repo: Any = None, date: str | None = None,
-                    labelstudio: Path | None = None) -> int:
+                    labelstudio: Path | None = None, min_confidence: float | None = None,
+                    withheld: dict[str, int] | None = None) -> int:
     """``casus predict RUN --events``: records of every input document written to ``out`` (JSONL, CSV or
     Parquet by extension); optionally the same records as Label Studio tasks for correction.
 
-    Date: a corpus id takes its metadata date; any other input takes ``date`` (``--date``) or null."""
+    Date: a corpus id takes its metadata date; any other input takes ``date`` (``--date``) or null.
+    ``min_confidence``: records and values below it are withheld (listed in each record's ``withheld``,
+    counted into ``withheld`` for the caller to report; :func:`casus.events.confidence.withhold`)."""
     from ..model import Document
     from ..predict_io import iter_inputs
     from .records import export_labelstudio, write_records
@@ -130,6 +147,19 @@ def predict_records(run: Path, specs: Sequence[str], out: Path, repo: Any = None
         dates.append(d)
         metas.append({**meta, "date": d} if d else meta)
     records = pred.records(items, dates)
+    if min_confidence is not None:
+        from .confidence import withhold
+
+        by_doc: dict[str, list] = {}
+        for r in records:
+            by_doc.setdefault(r["doc_id"], []).append(r)
+        records = []
+        for recs in by_doc.values():
+            kept, counts = withhold(recs, min_confidence)
+            records += kept
+            if withheld is not None:
+                for k, v in counts.items():
+                    withheld[k] = withheld.get(k, 0) + v
     n = write_records(out, records)
     if labelstudio is not None:
         docs = {doc_id: Document(id=doc_id, text=text, metadata=m) for (doc_id, text), m in zip(items, metas)}

@@ -88,7 +88,7 @@ def _places_compatible(a: set[str], b: set[str]) -> bool:
 
 
 def cluster_events(events: Sequence[tuple[str, str, str | None, int]],
-                   places: Mapping[str, set[str]] | None = None) -> dict[str, str]:
+                   places: Mapping[str, set[str]] | None = None, apart: set[str] | None = None) -> dict[str, str]:
     """same_as for predicted events: (event id, type, subtype, trigger start) -> {event id: main id}.
 
     Rule ``class``: in one document, mentions of the same ``TYPE:subtype`` are one event; the first mention
@@ -97,10 +97,15 @@ def cluster_events(events: Sequence[tuple[str, str, str | None, int]],
     Rule ``class_place`` (``places`` given: event id -> normalised texts of its place arguments): a mention
     joins the first earlier cluster of its class whose places are compatible (:func:`_places_compatible`),
     else it starts a new event; two strikes of one subtype on two named towns stay two records.
+    ``apart``: event ids that are their own event whatever the rule (a past incident recalled, an
+    interception: :func:`casus.events.main_event.stays_apart`).
     """
     clusters: dict[tuple[str, str | None], list[tuple[str, set[str]]]] = {}
     out: dict[str, str] = {}
     for eid, typ, sub, _ in sorted(events, key=lambda x: x[3]):
+        if apart and eid in apart:
+            out[eid] = eid
+            continue
         mine = set((places or {}).get(eid, ()))
         for k, (main, where) in enumerate(clusters.get((typ, sub), [])):
             if places is None or _places_compatible(where, mine):
@@ -252,7 +257,8 @@ def toll(mentions: Sequence[Mapping[str, Any]], text: str, sentences: Sequence[t
 # -- assembly ----------------------------------------------------------------------------------------
 
 def assemble_records(aset: AnnotationSet, schema: Schema | None = None, article_date: Any = None) -> list[dict[str, Any]]:
-    """Records of one annotation set (gold or predicted): one per same_as cluster, in text order."""
+    """Records of one annotation set (gold or predicted): one per same_as cluster; the article's main event
+    first, the others in text order (``article_role``, ``rank``, ``place_main``: :mod:`casus.events.main_event`)."""
     text = aset.text
     spans = aset.span_by_id()
     sents = sentence_ranges(text, [(s.start, s.end) for s in aset.spans]) or [(0, len(text))]
@@ -314,7 +320,9 @@ def assemble_records(aset: AnnotationSet, schema: Schema | None = None, article_
         rec["casualties"] = casualties
         records.append(rec)
     records.sort(key=lambda r: r["triggers"][0]["start"] if r["triggers"] else 0)
-    return records
+    from .main_event import rank_records
+
+    return rank_records(records, text, article_date)
 
 
 # -- records -> annotation (Label Studio round trip) -------------------------------------------------
@@ -401,7 +409,8 @@ FLAT_COLUMNS = ["record_id", "doc_id", "event_id", "type", "subtype", "modality"
 for _st in ("killed", "injured"):
     FLAT_COLUMNS += [f"{_st}_count", f"{_st}_count_max", f"{_st}_qualifier", f"{_st}_group", f"{_st}_text",
                      f"{_st}_spans"]
-FLAT_COLUMNS += ["abducted_count", "abducted_spans", "missing_count", "missing_spans"]
+FLAT_COLUMNS += ["abducted_count", "abducted_spans", "missing_count", "missing_spans", "rank", "article_role",
+                 "place_main", "place_main_span", "place_main_source", "confidence", "min_cell_confidence", "withheld"]
 
 
 def _spans_str(items: Iterable[Mapping[str, Any]]) -> str:
@@ -418,6 +427,11 @@ def flatten(rec: Mapping[str, Any]) -> dict[str, Any]:
     for f, col in (("attackers", "attacker"), ("targets", "target"), ("place", "place"), ("weapons", "weapon")):
         row[f] = "; ".join(i["text"] for i in rec.get(f) or [])
         row[f"{col}_spans"] = _spans_str(rec.get(f) or [])
+    pm = rec.get("place_main") or {}
+    row.update({"rank": rec.get("rank"), "article_role": rec.get("article_role"), "place_main": pm.get("text"),
+                "place_main_span": f"{pm['start']}-{pm['end']}" if pm.get("start") is not None else None,
+                "place_main_source": pm.get("source"), "confidence": rec.get("confidence"),
+                "min_cell_confidence": rec.get("min_cell_confidence"), "withheld": len(rec.get("withheld") or [])})
     for st in STATUSES:
         t = rec.get(st) or {}
         row[f"{st}_count"] = t.get("count")
@@ -435,11 +449,12 @@ def _parquet_schema():
 
     ref = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
     item = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()),
-                      ("role", pa.string())])
+                      ("role", pa.string()), ("confidence", pa.float64())])
     tollt = pa.struct([("count", pa.int64()), ("count_max", pa.int64()), ("qualifier", pa.string()),
-                       ("group", pa.string()), ("text", pa.string()), ("spans", pa.list_(ref)), ("rule", pa.string())])
+                       ("group", pa.string()), ("text", pa.string()), ("spans", pa.list_(ref)), ("rule", pa.string()),
+                       ("confidence", pa.float64())])
     cas = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()), ("label", pa.string()),
-                     ("role", pa.string()),
+                     ("role", pa.string()), ("confidence", pa.float64()),
                      ("attrs", pa.struct([("status", pa.string()), ("count", pa.int64()), ("count_max", pa.int64()),
                                           ("count_qualifier", pa.string()), ("group", pa.string())]))])
     fields = [("record_id", pa.string()), ("doc_id", pa.string()), ("event_id", pa.string()), ("type", pa.string()),
@@ -451,6 +466,12 @@ def _parquet_schema():
     fields += [(f, pa.list_(item)) for f in ENTITY_FIELDS]
     fields += [(st, tollt) for st in STATUSES]
     fields += [("casualties", pa.list_(cas))]
+    fields += [("rank", pa.int32()), ("article_role", pa.string()),
+               ("place_main", pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
+                                         ("level", pa.float64()), ("source", pa.string())])),
+               ("confidence", pa.float64()), ("min_cell_confidence", pa.float64()),
+               ("withheld", pa.list_(pa.struct([("field", pa.string()), ("text", pa.string()), ("start", pa.int32()),
+                                                ("end", pa.int32()), ("confidence", pa.float64())])))]
     return pa.schema(fields)
 
 
@@ -531,6 +552,10 @@ def attach_events(aset: AnnotationSet, trig_m: Sequence, pairs: Sequence, cluste
     for t in trig_m:
         typ, _, sub = t.label.partition(":")
         infos.append((t.id, typ, sub or None, t.start))
+    from .main_event import stays_apart
+
+    apart = {t.id for t in trig_m if stays_apart(aset.document.text, t.start, t.end,
+                                                 aset.document.metadata.get("date"))}
     if cluster == "class_place":
         from ..metrics.ceaf import normalize_string
 
@@ -539,9 +564,9 @@ def attach_events(aset: AnnotationSet, trig_m: Sequence, pairs: Sequence, cluste
         for p in pairs:
             if p.role == "place":
                 places[p.trigger.id].add(normalize_string(text[p.entity.start:p.entity.end]))
-        same = cluster_events(infos, places)
+        same = cluster_events(infos, places, apart)
     else:
-        same = cluster_events(infos) if cluster and cluster != "none" else {t.id: t.id for t in trig_m}
+        same = cluster_events(infos, apart=apart) if cluster and cluster != "none" else {t.id: t.id for t in trig_m}
     events = []
     for (eid, typ, sub, _) in infos:
         attrs = {"same_as": same[eid]} if same[eid] != eid else {}

@@ -167,6 +167,11 @@ def decode(words: Offsets, tags: Sequence[str]) -> list[SpanT]:
     return [(words[i][0], words[j][1], lab) for i, j, lab in tags_to_token_spans(list(tags))]
 
 
+def _scored(words: Offsets, tags: Sequence[str], probs: Sequence[float]) -> list[tuple[int, int, str, float]]:
+    return [(words[i][0], words[j][1], lab, float(sum(probs[i:j + 1]) / (j + 1 - i)))
+            for i, j, lab in tags_to_token_spans(list(tags))]
+
+
 # -- design (a): a logistic-regression head on the frozen encoder ----------------------------------
 
 class HeadTriggerTagger:
@@ -204,6 +209,10 @@ class HeadTriggerTagger:
                 "encoder_layer": self.encoder.layer}
 
     def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
+
+    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
+        """Spans with a confidence: the mean over the span's words of the probability of their tag."""
         self.encoder.states(list(texts), progress=progress)
         out = []
         classes = [int(c) for c in self.clf.classes_]
@@ -213,8 +222,9 @@ class HeadTriggerTagger:
                 out.append([])
                 continue
             proba = self.clf.predict_proba(self.encoder.word_vectors(t, words))
-            tags = [self.tag_names[classes[k]] for k in proba.argmax(1)]
-            out.append(decode(words, tags))
+            best = proba.argmax(1)
+            tags = [self.tag_names[classes[k]] for k in best]
+            out.append(_scored(words, tags, [float(proba[i, k]) for i, k in enumerate(best)]))
         return out
 
     def save(self, d: Path) -> None:
@@ -265,15 +275,19 @@ class CrfTriggerTagger:
         return {"train_sentences": len(X)}
 
     def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
+
+    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
+        """Spans with a confidence: the mean over the span's words of the CRF marginal of their tag."""
         from ..predict import crf_features
 
         out = []
         for text in texts:
-            spans: list[SpanT] = []
+            spans: list[tuple[int, int, str, float]] = []
             for sent in sentence_tokens(text):
                 words = [text[a:b] for a, b in sent]
                 tags = self.tagger.tag([crf_features(words, i, self.window) for i in range(len(words))])
-                spans += decode(sent, tags)
+                spans += _scored(sent, tags, [self.tagger.marginal(tg, i) for i, tg in enumerate(tags)])
             out.append(spans)
         return out
 

@@ -16,6 +16,12 @@ what an analyst sees, one row per event:
   (unmatched gold records and missing counts are wrong); P/R/F1 treat a count of a predicted record
   whose gold record has none (or that is wrong) as a false positive.
 * **date** — ``exact`` over matched records whose gold date is known.
+* **main record** (``main/*``, accuracy over documents whose gold has a main record, :mod:`casus.events.main_event`)
+  — ``main/record``: the predicted main record is the gold main record (same type, overlapping triggers);
+  ``main/place`` (``place_main``, case-folded text), ``main/attackers`` and ``main/weapons`` (the same set of
+  case-folded values), ``main/killed`` and ``main/injured`` (the same count, both absent counts as right);
+  ``main/all5``: the main record and all five fields right — what an analyst copying the article's main
+  event into a dataset gets right.
 
 Every figure gets a 95 % percentile bootstrap CI resampling **documents** (as :mod:`casus.metrics.bootstrap`).
 """
@@ -118,7 +124,38 @@ def score_records_document(gold: Sequence[Record], pred: Sequence[Record]) -> di
         if g is not None and p is not None and (g.get("date") or {}).get("value"):
             same = (g["date"] or {}).get("value") == (p.get("date") or {}).get("value")
             c["date/exact"].add(Counts(tp=1.0 if same else 0.0, fn=0.0 if same else 1.0, fp=0.0 if same else 1.0))
+    gm = next((r for r in gold if r.get("article_role") == "main"), None)
+    if gm is not None:
+        pm = next((r for r in pred if r.get("article_role") == "main"), None)
+        for k, ok in main_fields(gm, pm).items():
+            c[f"main/{k}"].add(Counts(tp=1.0) if ok else Counts(fn=1.0))
     return dict(c)
+
+
+MAIN_FIELDS = ("place", "attackers", "weapons", "killed", "injured")
+
+
+def main_fields(gold: Record, pred: Record | None) -> dict[str, bool]:
+    """Which parts of the predicted main record equal the gold main record (see the module docstring)."""
+    if pred is None:
+        return {k: False for k in ("record",) + MAIN_FIELDS + ("all5",)}
+
+    def vals(r: Record, f: str) -> set[str]:
+        return {v["text"].casefold() for v in r.get(f) or []}
+
+    def place(r: Record) -> str | None:
+        pm = r.get("place_main")
+        return pm["text"].casefold() if pm else None
+
+    out = {"record": gold.get("type") == pred.get("type") and any(
+        _overlap(a, b) for a in gold.get("triggers") or [] for b in pred.get("triggers") or []),
+        "place": place(gold) == place(pred),
+        "attackers": vals(gold, "attackers") == vals(pred, "attackers"),
+        "weapons": vals(gold, "weapons") == vals(pred, "weapons"),
+        "killed": _count(gold, "killed") == _count(pred, "killed"),
+        "injured": _count(gold, "injured") == _count(pred, "injured")}
+    out["all5"] = all(out.values())
+    return out
 
 
 def _stat(c: Counts, kind: str) -> float:
@@ -152,7 +189,7 @@ def score_records(pairs: Mapping[str, tuple[Sequence[Record], Sequence[Record]]]
     keys = sorted(tot)
 
     def stat(k: str) -> str:
-        return "accuracy" if k.split("/")[0] in COUNT_FIELDS + ("counts", "date") else "f1"
+        return "accuracy" if k.split("/")[0] in COUNT_FIELDS + ("counts", "date", "main") else "f1"
 
     ci_f1 = bootstrap(docs, keys, lambda k: "f1", seed=seed, n=n_boot) if n_boot else {}
     ci_acc = bootstrap(docs, [k for k in keys if stat(k) == "accuracy"], lambda k: "accuracy", seed=seed,

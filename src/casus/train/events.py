@@ -33,8 +33,8 @@ from ..model import AnnotationSet, Argument, Event
 from ..store import Repo, atomic_write
 from .recipe import Recipe
 
-TRIGGER_DESIGNS = ("head", "crf")
-ARGUMENT_DESIGNS = ("markers", "features")
+TRIGGER_DESIGNS = ("head", "crf", "finetuned")
+ARGUMENT_DESIGNS = ("markers", "features", "finetuned")
 
 
 # -- helpers shared with the predictor -----------------------------------------------------------------
@@ -152,9 +152,25 @@ EVENT_KEYS = ("documents", "trigger_id", "trigger_cls", "trigger_type", "arg_id"
 
 def argument_designs(recipe: Recipe) -> list[str]:
     """Argument classifiers a run trains: the hand-feature one always, the marker one when asked for
-    (``events.markers``) or when it is the one ``casus predict --events`` uses."""
+    (``events.markers``) or when it is the one ``casus predict --events`` uses, the fine-tuned one with
+    ``events.finetune`` or when it is the one used."""
     ec = recipe.events
-    return ["features"] + (["markers"] if ec.markers or ec.argument_model == "markers" else [])
+    return (["features"] + (["markers"] if ec.markers or ec.argument_model == "markers" else [])
+            + (["finetuned"] if ec.finetune or ec.argument_model == "finetuned" else []))
+
+
+def trigger_designs(recipe: Recipe) -> list[str]:
+    """Trigger taggers a run trains: the encoder head and the CRF always, the fine-tuned tagger with
+    ``events.finetune`` or when it is the one used."""
+    ec = recipe.events
+    return ["head", "crf"] + (["finetuned"] if ec.finetune or ec.trigger_model == "finetuned" else [])
+
+
+def pick_best(choice: str, dev_scores: dict[str, float]) -> str:
+    """``best``: the design with the highest dev score (ties: the first trained); else the named design."""
+    if choice != "best":
+        return choice
+    return max(dev_scores, key=lambda k: (dev_scores[k], -list(dev_scores).index(k)))
 
 
 # -- the pipeline for a batch of documents ------------------------------------------------------------
@@ -172,6 +188,7 @@ class EventModels:
         self.window = window
         self.cluster = cluster
         self.distant_tolls = distant_tolls
+        self.last_confidence: list[dict[str, Any]] = []  # per document of the last annotate() call
 
     def link(self, design: str, docs: Sequence[tuple[str, list, list]], gold_links: Sequence[dict] | None = None) -> list:
         """Candidate pairs of every document with predicted roles."""
@@ -192,14 +209,28 @@ class EventModels:
         """End to end: given NER entities (and optionally precomputed triggers), predicted annotation sets."""
         from ..events.records import attach_events, build_annotation
 
+        trig_conf: list[dict[tuple[int, int], float]] = [{} for _ in documents]
         if triggers is None:
-            triggers = self.triggers[trigger_design].predict([d.text for d in documents])
+            tagger = self.triggers[trigger_design]
+            texts = [d.text for d in documents]
+            if hasattr(tagger, "predict_scored"):
+                scored = tagger.predict_scored(texts)
+                triggers = [[(a, b, lab) for a, b, lab, _ in doc] for doc in scored]
+                trig_conf = [{(a, b): c for a, b, _, c in doc} for doc in scored]
+            else:
+                triggers = tagger.predict(texts)
         built = [build_annotation(doc, ents, trigs, self.schema) for doc, ents, trigs in zip(documents, entities, triggers)]
         docs = [(doc.text, tm, em) for doc, (_, em, tm) in zip(documents, built)]
         pairs = self.link(argument_design, docs)
         by_doc: dict[int, list] = {}
         for p in pairs:
             by_doc.setdefault(p.doc, []).append(p)
+        # confidences for the records (casus.events.confidence): trigger spans, and (trigger, entity) links
+        self.last_confidence = [
+            {"triggers": trig_conf[d],
+             "links": {(p.trigger.start, p.trigger.end, p.entity.start, p.entity.end): p.proba.get(p.role)
+                       for p in by_doc.get(d, []) if p.role != "none"}}
+            for d in range(len(documents))]
         mods: list[dict[str, str]] = [{} for _ in built]
         if self.modality is not None:
             items = [(doc.text, t.start, t.end, t.label) for doc, (_, _, tm) in zip(documents, built) for t in tm]
@@ -270,7 +301,15 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     crf_info = crf.fit(train_windows, tag_names, model_dir / "trigger_crf.crfsuite", c1=recipe.crf.c1, c2=recipe.crf.c2,
                        max_iterations=ec.crf_iterations)
     t = lap("trigger_crf_fit", t)
-    taggers = {"head": head, "crf": crf}
+    taggers: dict[str, Any] = {"head": head, "crf": crf}
+    tagger_info: dict[str, Any] = {}
+    if "finetuned" in trigger_designs(recipe):
+        from ..events.finetuned import FinetunedTriggerTagger
+
+        ft = FinetunedTriggerTagger()
+        tagger_info = ft.fit(recipe, model_dir, train_docs, rows["documents"]["dev"], tag_names, progress=progress)
+        taggers["finetuned"] = ft
+        t = lap("trigger_finetuned_fit", t)
     trig_pred: dict[str, dict[str, list]] = {}
     for name, tagger in taggers.items():
         t1 = time.time()
@@ -302,6 +341,26 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         mark.save(model_dir)
         arg_models["markers"] = mark
         t = lap("arguments_markers_fit", t)
+    ft_arg_info: dict[str, Any] = {"trained": False}
+    if "finetuned" in designs:
+        from ..events.finetuned import FinetunedArgumentClassifier
+
+        dev_m, dev_pairs = [], []
+        for k, d in enumerate(split_ids.get("dev", [])):
+            ents, trigs, links = mentions_of(gold[d], schema)
+            dev_m.append((gold[d].text, trigs, ents))
+            dev_pairs += candidate_pairs(k, gold[d].text, trigs, ents, schema, ec.window_sentences, links)
+        roles = sorted({r for et in schema.event_types.values() for r in et.roles})
+        fta = FinetunedArgumentClassifier(schema.entity_labels, ["none"] + roles, window=ec.window_sentences,
+                                          max_length=ec.argument_max_length, batch_size=ec.argument_batch_size,
+                                          threads=recipe.train.threads)
+        ft_arg_info = fta.fit(train_pairs, train_docs_m, (dev_pairs, dev_m) if dev_pairs else None,
+                              encoder=recipe.transformer.encoder, epochs=ec.argument_epochs, lr=ec.argument_lr,
+                              head_lr=ec.argument_head_lr, seed=recipe.seed, threads=recipe.train.threads,
+                              progress=progress)
+        fta.save(model_dir)
+        arg_models["finetuned"] = fta
+        t = lap("arguments_finetuned_fit", t)
     # 5. modality of each trigger mention, trained on the gold triggers of the training split
     from ..events.modality import ModalityClassifier
 
@@ -322,9 +381,37 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     models = EventModels(schema, encoder, taggers, arg_models, ec.window_sentences, cluster=ec.same_as,
                          distant_tolls=ec.distant_tolls, modality=modality)
 
+    # the designs `casus predict --events` uses: as named, or (best) the best of each stage on dev
+    tdesigns = trigger_designs(recipe)
+    dev_choice: dict[str, dict[str, float]] = {"triggers": {}, "arguments": {}}
+    if "dev" in split_ids:
+        dids = split_ids["dev"]
+        for name in tdesigns:
+            ev = score_events({d: (gold[d], trigger_only(gold[d], trig_pred[name][d], schema)) for d in dids}, n_boot=0)
+            dev_choice["triggers"][name] = ev["trigger_cls"]["f1"]
+        gd, gl = [], []
+        for d in dids:
+            ents, trigs, links = mentions_of(gold[d], schema)
+            gd.append((gold[d].text, trigs, ents))
+            gl.append(links)
+        for design in designs:
+            pairs = models.link(design, gd, gl)
+            by_doc: dict[int, list] = {}
+            for p in pairs:
+                by_doc.setdefault(p.doc, []).append(p)
+            ev = score_events({d: (gold[d], with_predicted_args(gold[d], by_doc.get(k, []))) for k, d in enumerate(dids)},
+                              n_boot=0)
+            dev_choice["arguments"][design] = ev["arg_cls"]["f1"]
+    trig_primary = pick_best(ec.trigger_model, dev_choice["triggers"] or {tdesigns[0]: 0.0})
+    arg_primary = pick_best(ec.argument_model, dev_choice["arguments"] or {designs[0]: 0.0})
+
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": "events", "seed": recipe.seed, "dataset_fingerprint": fp,
                                "train_documents": len(train_ids), "ner_run": str(ec.ner_run), "encoder": ec.encoder,
-                               "primary": {"trigger_model": ec.trigger_model, "argument_model": ec.argument_model},
+                               "primary": {"trigger_model": trig_primary, "argument_model": arg_primary,
+                                           "asked": {"trigger_model": ec.trigger_model,
+                                                     "argument_model": ec.argument_model},
+                                           "dev_scores": dev_choice},
+                               "trigger_designs": tdesigns,
                                "encoder_layer": encoder.layer, "window_sentences": ec.window_sentences,
                                "argument_designs": designs, "marker_mode": ec.marker_mode if "markers" in designs else None}
     predictions: dict[str, list[dict]] = {}
@@ -335,7 +422,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         m: dict[str, Any] = {"documents": len(ids)}
         # triggers alone
         m["triggers"] = {}
-        for name in TRIGGER_DESIGNS:
+        for name in tdesigns:
             pairs = {d: (gold[d], trigger_only(gold[d], trig_pred[name][d], schema)) for d in ids}
             ev = score_events(pairs, seed=recipe.seed, n_boot=nb)
             m["triggers"][name] = _summary(ev, ("documents", "trigger_id", "trigger_cls", "trigger_type", "per_type"))
@@ -370,8 +457,8 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         ents = [ner_pred[d] for d in ids]
         for design in designs:
             t1 = time.time()
-            psets_l = models.annotate(docs, ents, ec.trigger_model, design,
-                                      triggers=[trig_pred[ec.trigger_model][d] for d in ids])
+            psets_l = models.annotate(docs, ents, trig_primary, design,
+                                      triggers=[trig_pred[trig_primary][d] for d in ids])
             lap(f"end_to_end_{design}_{split}", t1)
             psets = dict(zip(ids, psets_l))
             ev = score_events({d: (gold[d], psets[d]) for d in ids}, seed=recipe.seed, n_boot=nb)
@@ -379,7 +466,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             m["end_to_end"][design] = {"events": _summary(ev, EVENT_KEYS),
                                        "records": score_records({d: (gold_records[d], precs[d]) for d in ids},
                                                                 seed=recipe.seed, n_boot=nb)}
-            if design == ec.argument_model:
+            if design == arg_primary:
                 primary = psets
                 predictions[split] = [{"doc_id": d, "annotation": psets[d].to_dict(), "records": precs[d]} for d in ids]
         # modality: on gold triggers (the classifier alone) and on the end-to-end triggers that match gold
@@ -410,7 +497,8 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     metrics["ceiling"] = annotator_ceiling(repo, split_ids, seed=recipe.seed, n_boot=nb)
     t = lap("ceiling", t)
     metrics["models"] = {"trigger_head": head_info, "trigger_crf": crf_info, "arguments_features": feat_info,
-                         "arguments_markers": mark_info, "modality": mod_info}
+                         "arguments_markers": mark_info, "modality": mod_info,
+                         "trigger_finetuned": tagger_info or {"trained": False}, "arguments_finetuned": ft_arg_info}
     metrics["timing_seconds"] = timing
 
     # run folder
@@ -421,7 +509,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         "encoder": ec.encoder, "encoder_path": enc_path if ec.encoder != "ner" else None,
         "encoder_layer": encoder.layer,
         "max_length": ec.max_length, "stride": ec.stride, "batch_size": ec.batch_size,
-        "trigger_model": ec.trigger_model, "argument_model": ec.argument_model, "window_sentences": ec.window_sentences,
+        "trigger_model": trig_primary, "argument_model": arg_primary, "window_sentences": ec.window_sentences,
         "crf_window": recipe.crf.window, "same_as": ec.same_as, "distant_tolls": ec.distant_tolls, "scheme": recipe.data.scheme}, indent=2) + "\n")
     for split, recs in predictions.items():
         atomic_write(out / "predictions" / f"{split}.jsonl",

@@ -77,8 +77,18 @@ class EventsConfig(_Strict):
     ner_run: str = "runs/minilm-ner"       # finished NER run: entities for end to end (and encoder: ner)
     encoder: str = "base"                   # frozen shared encoder: base (MiniLM), ner (the NER run's), or a path
     encoder_layer: int = Field(4, ge=-1)    # transformer layer whose states are used (-1: the last)
-    trigger_model: Literal["head", "crf"] = "crf"          # design used by `casus predict --events`
-    argument_model: Literal["markers", "features"] = "features"
+    # designs used by `casus predict --events`; best = the design with the best dev score of its stage
+    # (trigger classification F1 / argument classification F1 on gold input), chosen in the run
+    trigger_model: Literal["head", "crf", "finetuned", "best"] = "crf"
+    argument_model: Literal["markers", "features", "finetuned", "best"] = "features"
+    finetune: bool = False                  # also train the fine-tuned trigger tagger and argument classifier
+    #                                         (design c, casus.events.finetuned; the trigger tagger uses this
+    #                                         recipe's transformer: and train: sections)
+    argument_epochs: int = Field(3, ge=1)   # fine-tuned argument classifier: epochs (best on dev kept)
+    argument_lr: float = Field(5e-5, gt=0)  # its encoder's learning rate
+    argument_head_lr: float = Field(1e-3, gt=0)  # its pair head's learning rate
+    argument_max_length: int = Field(256, ge=16, le=4096)  # sub-words per trigger window
+    argument_batch_size: int = Field(8, ge=1)   # trigger windows per step
     markers: bool = False                   # also train/score the marker classifier (one encoder pass per pair: slow)
     window_sentences: int = Field(2, ge=0, le=5)   # entity within this many sentences of the trigger
     marker_mode: Literal["pair", "trigger"] = "pair"  # one encoder pass per pair, or per trigger

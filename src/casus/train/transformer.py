@@ -34,14 +34,16 @@ def _set_threads(n: int) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Recipe) -> tuple[list[tuple[list[int], list[int]]], int]:
-    """Training windows (input_ids with specials, labels) from dataset document rows."""
+def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Recipe,
+                   tags_column: str = "ner_tags") -> tuple[list[tuple[list[int], list[int]]], int]:
+    """Training windows (input_ids with specials, labels) from dataset document rows (``tags_column``:
+    ``ner_tags`` for entities, ``trigger_tags`` for the event stage's fine-tuned trigger tagger)."""
     tc = recipe.transformer
     out = []
     unaligned = 0
     for row in docs:
         offs = list(zip(row["token_starts"], row["token_ends"]))
-        enc = encode_document(tokenizer, row["doc_id"], row["text"], offs, row["ner_tags"], tc.subword_labels, tag_names)
+        enc = encode_document(tokenizer, row["doc_id"], row["text"], offs, row[tags_column], tc.subword_labels, tag_names)
         unaligned += enc.unaligned_words
         for lo, hi in windows(len(enc.input_ids), tc.max_length, tc.stride):
             ids = [tokenizer.cls_token_id] + enc.input_ids[lo:hi] + [tokenizer.sep_token_id]
@@ -106,7 +108,7 @@ def _atomic_dir_save(save: Callable[[Path], None], target: Path) -> None:
 
 def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_names: list[str],
                       evaluate_dev: Callable[[Any], float], resume: bool = False, progress: bool = True,
-                      stop_after_epoch: int | None = None) -> dict[str, Any]:
+                      stop_after_epoch: int | None = None, tags_column: str = "ner_tags") -> dict[str, Any]:
     """Train, early-stop on dev F1 (``evaluate_dev(predictor) -> f1``), keep the best model in ``out/model``.
 
     ``stop_after_epoch`` ends the process after that epoch's checkpoint (used to simulate a kill in tests).
@@ -136,7 +138,7 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
     device = torch.device("cuda" if tl.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if tl.device == "auto" else tl.device))
     model.to(device)
-    examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe)
+    examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe, tags_column)
     steps_per_epoch = math.ceil(len(examples) / tl.batch_size)
     total = steps_per_epoch * tl.epochs
     no_decay = ("bias", "LayerNorm.weight", "layer_norm")
