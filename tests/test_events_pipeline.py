@@ -239,3 +239,19 @@ def test_predict_events_with_the_finetuned_models(finetuned, tmp_path):
     again = EventPredictor.load(run)
     items = [("kafranbel", ARTICLE)]
     assert [a.to_dict() for a in pred.annotate(items)] == [a.to_dict() for a in again.annotate(items)]
+
+
+def test_compare_two_events_runs_pairs_event_and_record_figures(trained, finetuned, tmp_path):
+    _, repo, run = trained
+    out = tmp_path / "cmp.json"
+    r = CliRunner().invoke(app, ["compare", str(run), str(finetuned), "--bootstrap", "200", "--out", str(out),
+                                 "--root", str(repo)])
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "trigger_cls (f1)" in r.output and "main/all5 (accuracy)" in r.output
+    res = json.loads(out.read_text())
+    figs = res["runs"][0]["figures"]
+    m_a = json.loads((run / "metrics.json").read_text())
+    # the baseline side equals the run's own end-to-end trigger score on the same documents
+    assert figs["trigger_cls"]["a"] == pytest.approx(m_a["test"]["end_to_end"]["features"]["events"]["trigger_cls"]["f1"])
+    r = CliRunner().invoke(app, ["compare", str(run), str(run), "--bootstrap", "100", "--root", str(repo)])
+    assert r.exit_code == 0 and "| +0.000 [+0.000, +0.000] | 1.0000 |" in r.output

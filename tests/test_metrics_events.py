@@ -74,3 +74,16 @@ def test_hand_computed_event_scores():
 def test_identical_events_score_one():
     d = score_events_document(_gold(), _gold())
     assert all(c.f1 == 1.0 for c in d["levels"].values())
+
+
+def test_paired_counts_bootstrap_by_hand():
+    from casus.metrics.bootstrap import paired_counts_bootstrap
+    from casus.metrics.spans import Counts
+
+    a = [{"k": Counts(tp=1, fn=1)}, {"k": Counts(tp=0, fn=2)}]   # accuracy 1/4
+    b = [{"k": Counts(tp=2)}, {"k": Counts(tp=1, fn=1)}]         # accuracy 3/4
+    res = paired_counts_bootstrap(a, b, "k", stat="accuracy", n=500)
+    assert res["a"] == 0.25 and res["b"] == 0.75 and res["difference"] == 0.5
+    assert res["ci95"][0] > 0  # every resample improves
+    same = paired_counts_bootstrap(a, a, "k", n=100)
+    assert same["difference"] == 0.0 and same["p_value"] == 1.0

@@ -202,7 +202,17 @@ def compare(
 ) -> None:
     """Compare runs on the same documents: F1 with CI, difference to the first run, paired bootstrap p-value."""
     from ..evaluation import compare_runs, parse_labels
+    from ..events.compare import compare_event_runs, is_events_run, markdown
 
+    if runs and all(is_events_run(r) for r in runs):  # events runs: event and record figures, paired
+        with handled():
+            repo = _repo(root, *runs)
+            res = compare_event_runs(runs, repo, split=split, seed=seed, n=resamples)
+            if out is not None:
+                target = Path(out) if Path(out).suffix == ".json" else Path(out) / "compare.json"
+                atomic_write(target, json.dumps(res, indent=2) + "\n")
+        console.print(markdown(res), markup=False, highlight=False)
+        return
     with handled():
         repo = _repo(root, *runs)
         res = compare_runs(runs, repo, gold_spec=gold, split=split, labels=parse_labels(labels), seed=seed,

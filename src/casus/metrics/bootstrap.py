@@ -89,3 +89,34 @@ def paired_bootstrap(a: Mapping[str, DocScore], b: Mapping[str, DocScore], label
         tail = sum(1 for d in diffs if d >= 0) / n
     return {"difference": observed, "ci95": [diffs[int(0.025 * (n - 1))], diffs[int(0.975 * (n - 1))]],
             "p_value": min(1.0, 2 * tail), "resamples": n, "documents": len(ids), "scheme": scheme}
+
+
+def paired_counts_bootstrap(a: Sequence[Mapping[str, Counts]], b: Sequence[Mapping[str, Counts]], key: str,
+                            stat: str = "f1", seed: int = 0, n: int = 2000) -> dict:
+    """Paired bootstrap over documents for any per-document counts (event and record scores): ``a`` and ``b``
+    are per-document ``{key: Counts}`` in the same document order; ``stat`` is ``f1`` or ``accuracy``
+    (= recall: correct / gold). Returns the difference b - a, its 95 % CI and a two-sided p-value."""
+    if len(a) != len(b):
+        raise ValueError("paired comparison needs the same documents on both sides")
+
+    def value(docs: Sequence[Mapping[str, Counts]], idx: Sequence[int]) -> float:
+        tot = Counts()
+        for i in idx:
+            c = docs[i].get(key)
+            if c is not None:
+                tot.add(c)
+        return tot.recall if stat == "accuracy" else tot.f1
+
+    every = range(len(a))
+    va, vb = value(a, every), value(b, every)
+    rng = random.Random(seed)
+    diffs = []
+    for _ in range(n):
+        idx = [rng.randrange(len(a)) for _ in every]
+        diffs.append(value(b, idx) - value(a, idx))
+    diffs.sort()
+    observed = vb - va
+    tail = (sum(1 for d in diffs if d <= 0) if observed >= 0 else sum(1 for d in diffs if d >= 0)) / n
+    return {"a": va, "b": vb, "difference": observed,
+            "ci95": [diffs[int(0.025 * (n - 1))], diffs[int(0.975 * (n - 1))]],
+            "p_value": min(1.0, 2 * tail), "resamples": n, "documents": len(a), "stat": stat}
