@@ -255,3 +255,68 @@ def test_compare_two_events_runs_pairs_event_and_record_figures(trained, finetun
     assert figs["trigger_cls"]["a"] == pytest.approx(m_a["test"]["end_to_end"]["features"]["events"]["trigger_cls"]["f1"])
     r = CliRunner().invoke(app, ["compare", str(run), str(run), "--bootstrap", "100", "--root", str(repo)])
     assert r.exit_code == 0 and "| +0.000 [+0.000, +0.000] | 1.0000 |" in r.output
+
+
+@pytest.fixture(scope="module")
+def multitask(trained):
+    """A transformer NER run with the multi-task trigger head, and an events run that reads triggers from it."""
+    base, repo, _ = trained
+    enc = str(base / "tiny-bert")
+    ds = str(base / "ds")
+    (base / "ner-mt.yaml").write_text(yaml.safe_dump({
+        "name": "ner-mt", "seed": 5, "kind": "transformer", "data": {"dataset_dir": ds},
+        "transformer": {"encoder": enc, "max_length": 64, "stride": 16, "subword_labels": "all", "decoding": "viterbi",
+                        "trigger_head": True},
+        "train": {"epochs": 2, "batch_size": 4, "lr": 1e-3, "threads": 1}}))
+    (base / "events-mt.yaml").write_text(yaml.safe_dump({
+        "name": "events-mt", "seed": 3, "kind": "events", "data": {"dataset_dir": ds},
+        "events": {"ner_run": "runs/ner-mt", "encoder": enc, "encoder_layer": -1, "crf_iterations": 30,
+                   "bootstrap": 20, "trigger_model": "ner"},
+        "train": {"threads": 1}}))
+    runner = CliRunner()
+    for name in ("ner-mt", "events-mt"):
+        r = runner.invoke(app, ["train", str(base / f"{name}.yaml"), "--root", str(repo), "--out",
+                                str(repo / "runs" / name)])
+        assert r.exit_code == 0, (r.output, r.exception)
+    return repo / "runs" / "ner-mt", repo / "runs" / "events-mt"
+
+
+def test_multitask_ner_run_keeps_a_plain_token_classifier_and_a_trigger_head(multitask):
+    ner, events = multitask
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    from casus.predict import load_predictor
+
+    model_dir = ner / "model"
+    assert (model_dir / "trigger_head.safetensors").is_file() and (model_dir / "trigger_head.json").is_file()
+    names = json.loads((model_dir / "trigger_head.json").read_text())["tag_names"]
+    assert names[0] == "O" and "B-ATTACK:airstrike" in names
+    # the exported NER model is still what pipeline() loads, with the entity labels only
+    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    assert set(model.config.id2label.values()) == set(load_predictor(ner).id2label.values())
+    assert all(v == "O" or v[2:] in ("ACTOR", "WEAPON", "LOCATION", "CASUALTY") for v in model.config.id2label.values())
+    pipe = pipeline("token-classification", model=model, tokenizer=AutoTokenizer.from_pretrained(model_dir))
+    assert isinstance(pipe(ARTICLE[:120]), list)
+    m = json.loads((events / "metrics.json").read_text())
+    assert m["primary"]["trigger_model"] == "ner" and "ner" in m["test"]["triggers"]
+    assert "trigger_cls" in m["test"]["triggers"]["ner"]
+
+
+def test_predict_events_reads_triggers_from_the_ner_runs_head(multitask, tmp_path):
+    ner, events = multitask
+    repo = events.parents[1]
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    from casus.events import EventPredictor
+    from casus.events.finetuned import NerTriggerTagger
+
+    pred = EventPredictor.load(events)
+    tagger = pred.models.triggers["ner"]
+    assert isinstance(tagger, NerTriggerTagger)
+    scored = tagger.predict_scored([ARTICLE])[0]
+    assert all(0.0 <= c <= 1.0 for *_, c in scored)
+    assert [s[:3] for s in scored] == tagger.predict([ARTICLE])[0]
+    out = tmp_path / "r.jsonl"
+    r = CliRunner().invoke(app, ["predict", str(events), "--docs", str(article), "--events", "--out", str(out),
+                                 "--root", str(repo)])
+    assert r.exit_code == 0, (r.output, r.exception)

@@ -73,6 +73,10 @@ class EventPredictor:
             triggers: dict[str, Any] = {"head": HeadTriggerTagger.load(model_dir, encoder)}
         elif trig_name == "finetuned":
             triggers = {"finetuned": FinetunedTriggerTagger.load(model_dir, threads=threads)}
+        elif trig_name == "ner":
+            from .finetuned import NerTriggerTagger
+
+            triggers = {"ner": NerTriggerTagger.load(ner_run, threads=threads)}
         else:
             triggers = {"crf": CrfTriggerTagger.load(model_dir / "trigger_crf.crfsuite", info.get("crf_window", 2))}
         if arg_name == "markers":

@@ -85,25 +85,91 @@ class FinetunedTriggerTagger:
         return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
 
     def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
-        import torch
-
-        spans = self.predictor.predict(list(texts), progress=progress)
-        out = []
-        o = next((k for k, v in self.predictor.id2label.items() if v == "O"), 0)
-        for (enc, logits, _), doc in zip(self.predictor.logits_for(list(texts)), spans):
-            prob = torch.softmax(logits, -1)[:, o].numpy() if len(enc.input_ids) else np.zeros(0)
-            scored = []
-            for a, b, lab in doc:
-                idx = [i for i, (s, e) in enumerate(enc.offsets) if s < b and a < e]
-                scored.append((a, b, lab, float(1.0 - prob[idx].mean()) if idx else 0.0))
-            out.append(scored)
-        return out
+        return scored_spans(self.predictor, texts, progress)
 
     @classmethod
     def load(cls, model_dir: Path, threads: int | None = None) -> "FinetunedTriggerTagger":
         from ..predict import TransformerPredictor
 
         return cls(TransformerPredictor.load(model_dir / TRIGGER_DIR, threads=threads))
+
+
+def scored_spans(predictor: Any, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
+    """A token classifier's spans (word-safe, its own decoding) with confidence = mean 1 - P(O) over the
+    span's sub-words."""
+    import torch
+
+    spans = predictor.predict(list(texts), progress=progress)
+    out = []
+    o = next((k for k, v in predictor.id2label.items() if v == "O"), 0)
+    for (enc, logits, _), doc in zip(predictor.logits_for(list(texts)), spans):
+        prob = torch.softmax(logits.float(), -1)[:, o].numpy() if len(enc.input_ids) else np.zeros(0)
+        scored = []
+        for a, b, lab in doc:
+            idx = [i for i, (s, e) in enumerate(enc.offsets) if s < b and a < e]
+            scored.append((a, b, lab, float(1.0 - prob[idx].mean()) if idx else 0.0))
+        out.append(scored)
+    return out
+
+
+class NerTriggerTagger:
+    """Design ``ner``: the multi-task trigger head of a NER run trained with ``transformer.trigger_head``
+    (:class:`casus.train.transformer.TriggerHead`), read through that run's own windows and decoding. Costs
+    nothing to train in the events stage: the NER run learnt it."""
+
+    name = "ner"
+
+    def __init__(self, predictor: Any):
+        self.predictor = predictor
+
+    @staticmethod
+    def available(ner_run: Path) -> bool:
+        from ..train.transformer import TriggerHead
+
+        return TriggerHead.exists(Path(ner_run) / "model")
+
+    @classmethod
+    def load(cls, ner_run: Path, threads: int | None = None) -> "NerTriggerTagger":
+        import copy
+        from types import SimpleNamespace
+
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        from ..predict import TransformerPredictor
+        from ..train.transformer import TriggerHead
+
+        model_dir = Path(ner_run) / "model"
+        info = json.loads((Path(ner_run) / "casus_run.json").read_text())
+        model = AutoModelForTokenClassification.from_pretrained(model_dir)
+        head = TriggerHead.load(model_dir)
+
+        class HeadView(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.base = model.base_model
+                self.head = head.linear
+                self.config = copy.deepcopy(model.config)
+                self.config.id2label = dict(enumerate(head.tag_names))
+                self.config.label2id = {v: k for k, v in self.config.id2label.items()}
+
+            def forward(self, input_ids, attention_mask):
+                h = self.base(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                return SimpleNamespace(logits=self.head(h))
+
+        view = HeadView()
+        view.eval()
+        pred = TransformerPredictor(view, AutoTokenizer.from_pretrained(model_dir),
+                                    mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
+                                    stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"),
+                                    decoding=info.get("decoding", "greedy"), threads=threads)
+        return cls(pred)
+
+    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
+
+    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
+        return scored_spans(self.predictor, texts, progress)
 
 
 # -- arguments ---------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ..model import AnnotationSet, Argument, Event
 from ..store import Repo, atomic_write
 from .recipe import Recipe
 
-TRIGGER_DESIGNS = ("head", "crf", "finetuned")
+TRIGGER_DESIGNS = ("head", "crf", "ner", "finetuned")
 ARGUMENT_DESIGNS = ("markers", "features", "finetuned")
 
 
@@ -159,11 +159,13 @@ def argument_designs(recipe: Recipe) -> list[str]:
             + (["finetuned"] if ec.finetune or ec.argument_model == "finetuned" else []))
 
 
-def trigger_designs(recipe: Recipe) -> list[str]:
-    """Trigger taggers a run trains: the encoder head and the CRF always, the fine-tuned tagger with
-    ``events.finetune`` or when it is the one used."""
+def trigger_designs(recipe: Recipe, ner_head: bool = False) -> list[str]:
+    """Trigger taggers a run trains or scores: the encoder head and the CRF always, the NER run's multi-task
+    trigger head (``ner``) when that run has one, the fine-tuned tagger with ``events.finetune`` or when it
+    is the one used."""
     ec = recipe.events
-    return ["head", "crf"] + (["finetuned"] if ec.finetune or ec.trigger_model == "finetuned" else [])
+    return (["head", "crf"] + (["ner"] if ner_head or ec.trigger_model == "ner" else [])
+            + (["finetuned"] if ec.finetune or ec.trigger_model == "finetuned" else []))
 
 
 def pick_best(choice: str, dev_scores: dict[str, float]) -> str:
@@ -303,6 +305,14 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     t = lap("trigger_crf_fit", t)
     taggers: dict[str, Any] = {"head": head, "crf": crf}
     tagger_info: dict[str, Any] = {}
+    from ..events.finetuned import NerTriggerTagger
+
+    ner_head = NerTriggerTagger.available(ner_run)
+    if "ner" in trigger_designs(recipe, ner_head):
+        if not ner_head:
+            raise ConfigError(f"events.trigger_model: ner needs a NER run trained with transformer.trigger_head: true; "
+                              f"{ner_run} has no model/trigger_head.safetensors")
+        taggers["ner"] = NerTriggerTagger.load(ner_run, threads=recipe.train.threads)
     if "finetuned" in trigger_designs(recipe):
         from ..events.finetuned import FinetunedTriggerTagger
 
@@ -382,7 +392,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
                          distant_tolls=ec.distant_tolls, modality=modality)
 
     # the designs `casus predict --events` uses: as named, or (best) the best of each stage on dev
-    tdesigns = trigger_designs(recipe)
+    tdesigns = trigger_designs(recipe, ner_head)
     dev_choice: dict[str, dict[str, float]] = {"triggers": {}, "arguments": {}}
     if "dev" in split_ids:
         dids = split_ids["dev"]

@@ -39,6 +39,11 @@ class TransformerConfig(_Strict):
     dropout: Optional[float] = None
     freeze_embeddings: bool = False        # keep the word/position embeddings fixed (faster on CPU)
     freeze_layers: int = Field(0, ge=0)    # keep the lowest N encoder layers fixed
+    # multi-task: also learn the event triggers (trigger_tags, TYPE:subtype) with a second linear head on the
+    # same encoder, saved beside the model (model/trigger_head.safetensors); the events stage uses it as the
+    # trigger design `ner`. The NER model itself stays a plain token classifier (pipeline() loads it).
+    trigger_head: bool = False
+    trigger_loss_weight: float = Field(1.0, gt=0)   # weight of the trigger loss beside the entity loss
 
 
 class TrainLoop(_Strict):
@@ -79,7 +84,8 @@ class EventsConfig(_Strict):
     encoder_layer: int = Field(4, ge=-1)    # transformer layer whose states are used (-1: the last)
     # designs used by `casus predict --events`; best = the design with the best dev score of its stage
     # (trigger classification F1 / argument classification F1 on gold input), chosen in the run
-    trigger_model: Literal["head", "crf", "finetuned", "best"] = "crf"
+    # ner = the NER run's multi-task trigger head (that run trained with transformer.trigger_head: true)
+    trigger_model: Literal["head", "crf", "ner", "finetuned", "best"] = "crf"
     argument_model: Literal["markers", "features", "finetuned", "best"] = "features"
     finetune: bool = False                  # also train the fine-tuned trigger tagger and argument classifier
     #                                         (design c, casus.events.finetuned; the trigger tagger uses this

@@ -186,8 +186,13 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
 
         ag = recipe.augment
         extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed, ag.of_phrase)
+        aux = None
+        if recipe.transformer.trigger_head:
+            from ..dataset import trigger_tag_names
+
+            aux = trigger_tag_names(schema, recipe.data.scheme)
         train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
-                                       progress=progress, stop_after_epoch=stop_after_epoch)
+                                       progress=progress, stop_after_epoch=stop_after_epoch, aux_tag_names=aux)
         train_info["augmented_documents"] = len(extra)
         predictor = TransformerPredictor.load(out, threads=recipe.train.threads)
     else:

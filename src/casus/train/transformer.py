@@ -35,9 +35,12 @@ def _set_threads(n: int) -> None:
 
 
 def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Recipe,
-                   tags_column: str = "ner_tags") -> tuple[list[tuple[list[int], list[int]]], int]:
-    """Training windows (input_ids with specials, labels) from dataset document rows (``tags_column``:
-    ``ner_tags`` for entities, ``trigger_tags`` for the event stage's fine-tuned trigger tagger)."""
+                   tags_column: str = "ner_tags", aux_tag_names: list[str] | None = None
+                   ) -> tuple[list[tuple[list[int], ...]], int]:
+    """Training windows (input_ids with specials, labels[, trigger labels]) from dataset document rows
+    (``tags_column``: ``ner_tags`` for entities, ``trigger_tags`` for the event stage's fine-tuned trigger
+    tagger). With ``aux_tag_names`` (multi-task, ``transformer.trigger_head``) each window also carries the
+    trigger labels of the same sub-words; a row without ``trigger_tags`` (an augmented copy) has none (-100)."""
     tc = recipe.transformer
     out = []
     unaligned = 0
@@ -45,10 +48,19 @@ def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Re
         offs = list(zip(row["token_starts"], row["token_ends"]))
         enc = encode_document(tokenizer, row["doc_id"], row["text"], offs, row[tags_column], tc.subword_labels, tag_names)
         unaligned += enc.unaligned_words
+        aux = None
+        if aux_tag_names is not None:
+            aux = [IGNORE] * len(enc.input_ids)
+            if row.get("trigger_tags") is not None:
+                aux = encode_document(tokenizer, row["doc_id"], row["text"], offs, row["trigger_tags"],
+                                      tc.subword_labels, aux_tag_names).labels
         for lo, hi in windows(len(enc.input_ids), tc.max_length, tc.stride):
             ids = [tokenizer.cls_token_id] + enc.input_ids[lo:hi] + [tokenizer.sep_token_id]
             labs = [IGNORE] + enc.labels[lo:hi] + [IGNORE]
-            out.append((ids, labs))
+            if aux is None:
+                out.append((ids, labs))
+            else:
+                out.append((ids, labs, [IGNORE] + aux[lo:hi] + [IGNORE]))
     return out, unaligned
 
 
@@ -67,17 +79,23 @@ def make_batches(examples: list, batch_size: int, seed: int, epoch: int, bucketi
 
 
 def collate(examples: list, batch: list[int], pad_id: int):
+    """(ids, mask, labels) — and the trigger labels as a fourth tensor when the examples carry them."""
     import torch
 
     width = max(len(examples[i][0]) for i in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
     labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    aux = torch.full((len(batch), width), IGNORE, dtype=torch.long) if len(examples[batch[0]]) > 2 else None
     for r, i in enumerate(batch):
-        x, y = examples[i]
+        x, y = examples[i][0], examples[i][1]
         ids[r, : len(x)] = torch.tensor(x)
         mask[r, : len(x)] = 1
         labels[r, : len(y)] = torch.tensor(y)
+        if aux is not None:
+            aux[r, : len(x)] = torch.tensor(examples[i][2])
+    if aux is not None:
+        return ids, mask, labels, aux
     return ids, mask, labels
 
 
@@ -108,10 +126,15 @@ def _atomic_dir_save(save: Callable[[Path], None], target: Path) -> None:
 
 def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_names: list[str],
                       evaluate_dev: Callable[[Any], float], resume: bool = False, progress: bool = True,
-                      stop_after_epoch: int | None = None, tags_column: str = "ner_tags") -> dict[str, Any]:
+                      stop_after_epoch: int | None = None, tags_column: str = "ner_tags",
+                      aux_tag_names: list[str] | None = None) -> dict[str, Any]:
     """Train, early-stop on dev F1 (``evaluate_dev(predictor) -> f1``), keep the best model in ``out/model``.
 
     ``stop_after_epoch`` ends the process after that epoch's checkpoint (used to simulate a kill in tests).
+    ``aux_tag_names`` (with ``transformer.trigger_head``): the trigger tag names of the multi-task head, a
+    linear layer on the encoder's last hidden state trained beside the entity head (loss = entity loss +
+    ``trigger_loss_weight`` x trigger loss) and saved as ``model/trigger_head.safetensors``
+    (:class:`TriggerHead`); early stopping still follows the entity dev F1.
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -137,12 +160,20 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
     _freeze(model, tc.freeze_embeddings, tc.freeze_layers)
     device = torch.device("cuda" if tl.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if tl.device == "auto" else tl.device))
+    head = None
+    if tc.trigger_head and aux_tag_names:
+        head = TriggerHead.new(model.config.hidden_size, aux_tag_names, seed=recipe.seed)
+        head.linear.to(device)
+    else:
+        aux_tag_names = None
     model.to(device)
-    examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe, tags_column)
+    examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe, tags_column, aux_tag_names)
     steps_per_epoch = math.ceil(len(examples) / tl.batch_size)
     total = steps_per_epoch * tl.epochs
     no_decay = ("bias", "LayerNorm.weight", "layer_norm")
     trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if head is not None:
+        trainable += [(f"trigger_head.{n}", p) for n, p in head.linear.named_parameters()]
     groups = [
         {"params": [p for n, p in trainable if not any(k in n for k in no_decay)], "weight_decay": tl.weight_decay},
         {"params": [p for n, p in trainable if any(k in n for k in no_decay)], "weight_decay": 0.0},
@@ -156,6 +187,8 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
     if resume and (ckpt_dir / "state.pt").is_file():
         ck = torch.load(ckpt_dir / "state.pt", weights_only=False, map_location=device)
         model.load_state_dict(ck["model"])
+        if head is not None and "trigger_head" in ck:
+            head.linear.load_state_dict(ck["trigger_head"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         state = ck["state"]
@@ -177,11 +210,20 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             it = tqdm(batches, desc=f"{recipe.name} epoch {epoch}/{tl.epochs}", unit="batch")
         loss_sum = 0.0
         for b in it:
-            ids, mask, labels = collate(examples, b, tokenizer.pad_token_id)
+            tensors = collate(examples, b, tokenizer.pad_token_id)
+            ids, mask, labels = tensors[:3]
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=tl.bf16):
-                loss = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device)).loss
+                res = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device),
+                            output_hidden_states=head is not None)
+                loss = res.loss
+                if head is not None:
+                    hidden = model.dropout(res.hidden_states[-1]) if hasattr(model, "dropout") else res.hidden_states[-1]
+                    logits = head.linear(hidden)
+                    aux_loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
+                                                                 tensors[3].to(device).reshape(-1), ignore_index=IGNORE)
+                    loss = loss + tc.trigger_loss_weight * aux_loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), tl.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_([p for _, p in trainable], tl.max_grad_norm)
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
@@ -201,6 +243,8 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             def save_model(d: Path) -> None:
                 model.save_pretrained(d, safe_serialization=True)
                 tokenizer.save_pretrained(d)
+                if head is not None:
+                    head.save(d)
 
             _atomic_dir_save(save_model, out / "model")
         else:
@@ -210,8 +254,11 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
         state["epoch"] = epoch
 
         def save_ckpt(d: Path) -> None:
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                        "state": state}, d / "state.pt")
+            ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                  "state": state}
+            if head is not None:
+                ck["trigger_head"] = head.linear.state_dict()
+            torch.save(ck, d / "state.pt")
 
         _atomic_dir_save(save_ckpt, ckpt_dir)
         with open(out / "log.csv", "w", newline="") as fh:
@@ -231,5 +278,49 @@ def write_run_meta(out: Path, recipe: Recipe) -> None:
     tc = recipe.transformer
     (out / "casus_run.json").write_text(json.dumps({
         "kind": "transformer", "subword_labels": tc.subword_labels, "aggregation": tc.aggregation, "decoding": tc.decoding,
-        "max_length": tc.max_length, "stride": tc.stride, "encoder": tc.encoder}, indent=2) + "\n")
+        "max_length": tc.max_length, "stride": tc.stride, "encoder": tc.encoder,
+        "trigger_head": tc.trigger_head}, indent=2) + "\n")
+
+
+class TriggerHead:
+    """The multi-task trigger head: a linear layer over the encoder's last hidden state, saved as
+    ``trigger_head.safetensors`` (weights) + ``trigger_head.json`` (tag names) in the model folder."""
+
+    WEIGHTS, META = "trigger_head.safetensors", "trigger_head.json"
+
+    def __init__(self, linear, tag_names: list[str]):
+        self.linear = linear
+        self.tag_names = list(tag_names)
+
+    @classmethod
+    def new(cls, hidden: int, tag_names: list[str], seed: int = 0) -> "TriggerHead":
+        import torch
+
+        g = torch.Generator().manual_seed(seed + 7)
+        lin = torch.nn.Linear(hidden, len(tag_names))
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(lin.weight.shape, generator=g) * 0.02)
+            lin.bias.zero_()
+        return cls(lin, tag_names)
+
+    def save(self, d: Path) -> None:
+        from safetensors.torch import save_file
+
+        save_file({k: v.detach().contiguous().cpu() for k, v in self.linear.state_dict().items()}, str(d / self.WEIGHTS))
+        (d / self.META).write_text(json.dumps({"tag_names": self.tag_names}, indent=2) + "\n")
+
+    @classmethod
+    def exists(cls, model_dir: Path) -> bool:
+        return (Path(model_dir) / cls.WEIGHTS).is_file() and (Path(model_dir) / cls.META).is_file()
+
+    @classmethod
+    def load(cls, model_dir: Path) -> "TriggerHead":
+        import torch
+        from safetensors.torch import load_file
+
+        names = json.loads((Path(model_dir) / cls.META).read_text())["tag_names"]
+        state = load_file(str(Path(model_dir) / cls.WEIGHTS))
+        lin = torch.nn.Linear(state["weight"].shape[1], len(names))
+        lin.load_state_dict(state)
+        return cls(lin, names)
 
