@@ -85,7 +85,7 @@ def test_manifest_without_style_test_still_loads(tmp_path):
 
 def test_reproduce_profiles_pick_the_full_variants_and_their_own_eval_folder():
     """--profile full swaps in each reference recipe's -full variant; the CRF peer (no variant) still runs;
-    the events recipe (which needs the fast NER run) does not; results go to eval/full."""
+    the events variant reads the full NER run; results go to eval/full."""
     from pathlib import Path
 
     from casus.reference import profile_recipes
@@ -95,8 +95,13 @@ def test_reproduce_profiles_pick_the_full_variants_and_their_own_eval_folder():
     assert [p.name for p in fast] == ["minilm-ner.yaml", "crf-baseline.yaml", "minilm-events.yaml"]
     assert fast_eval == Path("eval")
     full, full_eval = profile_recipes(root, "full")
-    assert [p.name for p in full] == ["minilm-ner-full.yaml", "crf-baseline.yaml"]
+    assert [p.name for p in full] == ["minilm-ner-full.yaml", "crf-baseline.yaml", "minilm-events-full.yaml"]
     assert full_eval == Path("eval/full")
+    from casus.train.recipe import load_recipe
+
+    ev = load_recipe(root / "training" / "minilm-events-full.yaml")
+    ner = load_recipe(root / "training" / "minilm-ner-full.yaml")
+    assert ev.events.ner_run == ner.output_dir.format(name=ner.name)  # the events variant reads the full NER run
     with pytest.raises(ValueError, match="unknown profile"):
         profile_recipes(root, "fastest")
 

@@ -71,21 +71,65 @@ def comparison_markdown(results: list[dict[str, Any]], wall_seconds: float | Non
             lines += [f"### {SPLIT_TITLES[split]}: {results[0]['metrics'][split]['documents']} documents", ""]
             lines += _ner_table(results, split)
     for r in events:
-        for split in ("test", "style_test"):
-            if split not in r["metrics"]:
-                continue
-            m = r["metrics"][split]
-            prim = r["metrics"].get("primary", {})
-            e2e = m.get("end_to_end", {}).get(prim.get("argument_model", "features"), {}).get("events", {})
-            trig = m.get("triggers", {}).get(prim.get("trigger_model", "crf"), {}).get("trigger_cls", {}).get("f1")
-            arg = e2e.get("arg_cls", {}).get("f1")
-            lines += ["", f"Event stage `{r['metrics']['recipe']}` ({split}, end to end): trigger classification F1 "
-                      f"{trig if trig is None else f'{trig:.3f}'}, argument classification F1 "
-                      f"{arg if arg is None else f'{arg:.3f}'} — see eval/{r['metrics']['recipe']}/metrics.json "
-                      f"({r['info']['wall_seconds']:.0f} s)."]
+        lines += ["", f"### Event stage `{r['metrics']['recipe']}` ({r['info']['wall_seconds']:.0f} s), end to end, "
+                  "beside the blind annotators on the same documents", ""]
+        lines += events_markdown(r["metrics"])
     if wall_seconds is not None:
         lines += ["", f"Whole `casus reproduce` wall time: {wall_seconds:.0f} s."]
     return "\n".join(lines) + "\n"
+
+
+EVENT_FIGURES = (  # (label, where, key, statistic)
+    ("trigger classification F1", "events", "trigger_cls", "f1"),
+    ("argument classification F1", "events", "arg_cls", "f1"),
+    ("record detection F1", "records", "record", "f1"),
+    ("record field values exact F1", "records", "fields/exact", "f1"),
+    ("place exact F1", "records", "place/exact", "f1"),
+    ("attackers exact F1", "records", "attackers/exact", "f1"),
+    ("weapons exact F1", "records", "weapons/exact", "f1"),
+    ("killed count exact (accuracy)", "records", "killed/exact", "accuracy"),
+    ("injured count exact (accuracy)", "records", "injured/exact", "accuracy"),
+    ("main record is the gold main record", "records", "main/record", "accuracy"),
+    ("main record: all five fields right", "records", "main/all5", "accuracy"),
+)
+
+
+def _cell(entry: dict[str, Any] | None, stat: str) -> str:
+    if not entry:
+        return "–"
+    v = entry.get("accuracy") if stat == "accuracy" else entry.get("f1")
+    ci = entry.get("accuracy_ci95") if stat == "accuracy" else entry.get("ci95")
+    if v is None:
+        return "–"
+    return f"{v:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def events_markdown(metrics: dict[str, Any]) -> list[str]:
+    """Markdown lines: the event run's primary designs (and how they were chosen), then per split the end-to-end
+    event and record figures with 95 % CIs beside the pooled blind annotators' on the same documents."""
+    prim = metrics.get("primary", {})
+    trig, arg = prim.get("trigger_model", "crf"), prim.get("argument_model", "features")
+    lines = [f"Designs used: triggers `{trig}`, arguments `{arg}`"]
+    dev = prim.get("dev_scores") or {}
+    if dev.get("triggers"):
+        lines[-1] += (" — dev trigger classification F1 " + ", ".join(f"{k} {v:.3f}" for k, v in dev["triggers"].items())
+                      + "; dev argument classification F1 (gold input) "
+                      + ", ".join(f"{k} {v:.3f}" for k, v in dev.get("arguments", {}).items()))
+    lines[-1] += "."
+    ceiling = metrics.get("ceiling", {}).get("pooled", {})
+    splits = [s for s in ("test", "style_test") if s in metrics]
+    for split in splits:
+        m = metrics[split]
+        e2e = m.get("end_to_end", {}).get(arg, {})
+        ceil = ceiling.get(split, {})
+        lines += ["", f"| {split} ({m['documents']} documents) | model | annotators ({ceil.get('documents', 0)} documents) |",
+                  "|---|---|---|"]
+        for label, where, key, stat in EVENT_FIGURES:
+            model_entry = e2e.get(where, {}).get(key)
+            if where == "events" and key == "trigger_cls":
+                model_entry = m.get("triggers", {}).get(trig, {}).get("trigger_cls", model_entry)
+            lines.append(f"| {label} | {_cell(model_entry, stat)} | {_cell(ceil.get(where, {}).get(key), stat)} |")
+    return lines
 
 
 def significance_markdown(cmp: dict[str, Any]) -> str:
