@@ -330,3 +330,21 @@ def test_reproduce_orchestrates_validate_build_train_evaluate_report(tmp_path, s
     vs = cmp["runs"][1]["vs_first"]
     verdict = "— significant at 0.05" if vs["p_value"] < 0.05 else "— NOT significant at 0.05"
     assert f"p = {vs['p_value']:.4f} {verdict}" in table  # the verdict printed is the one the p-value gives
+
+
+def test_o_weight_down_weights_the_O_tag_in_the_loss(tmp_path, small_repo, tiny_encoder):
+    """transformer.o_weight: the same run with the O tag weighted 0.1 trains differently (its loss is the
+    weighted cross-entropy), and a weight outside (0, 1] is a recipe error."""
+    from casus.errors import ConfigError
+    from casus.train.recipe import load_recipe
+
+    plain = _recipe(tmp_path, tiny_encoder, train={"epochs": 1})
+    out_a, out_b = tmp_path / "plain", tmp_path / "weighted"
+    assert _train(small_repo, plain, out_a).returncode == 0
+    r = _train(small_repo, plain, out_b, "--set", "transformer.o_weight=0.1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    la = (out_a / "log.csv").read_text().splitlines()[1].split(",")
+    lb = (out_b / "log.csv").read_text().splitlines()[1].split(",")
+    assert float(la[1]) != float(lb[1])  # train_loss of epoch 1
+    with pytest.raises(ConfigError, match="o_weight"):
+        load_recipe(plain, ["transformer.o_weight=2"])

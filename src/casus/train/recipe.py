@@ -43,6 +43,9 @@ class TransformerConfig(_Strict):
     # same encoder, saved beside the model (model/trigger_head.safetensors); the events stage uses it as the
     # trigger design `ner`. The NER model itself stays a plain token classifier (pipeline() loads it).
     trigger_head: bool = False
+    # weight of the O tag in the training loss (1 = plain cross-entropy). Sparse tags such as event triggers
+    # (about 1 % of words) collapse to all-O without it; the fine-tuned trigger tagger uses 0.1
+    o_weight: float = Field(1.0, gt=0, le=1)
     trigger_loss_weight: float = Field(1.0, gt=0)   # weight of the trigger loss beside the entity loss
 
 

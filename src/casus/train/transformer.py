@@ -168,6 +168,10 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
         aux_tag_names = None
     model.to(device)
     examples, unaligned = build_examples(tokenizer, train_docs, tag_names, recipe, tags_column, aux_tag_names)
+    class_weight = None
+    if tc.o_weight != 1.0 and "O" in tag_names:
+        class_weight = torch.ones(len(tag_names), device=device)
+        class_weight[tag_names.index("O")] = tc.o_weight
     steps_per_epoch = math.ceil(len(examples) / tl.batch_size)
     total = steps_per_epoch * tl.epochs
     no_decay = ("bias", "LayerNorm.weight", "layer_norm")
@@ -216,6 +220,10 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
                 res = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device),
                             output_hidden_states=head is not None)
                 loss = res.loss
+                if class_weight is not None:  # transformer.o_weight: the O tag down-weighted
+                    loss = torch.nn.functional.cross_entropy(res.logits.reshape(-1, res.logits.shape[-1]).float(),
+                                                             labels.to(device).reshape(-1), weight=class_weight,
+                                                             ignore_index=IGNORE)
                 if head is not None:
                     hidden = model.dropout(res.hidden_states[-1]) if hasattr(model, "dropout") else res.hidden_states[-1]
                     logits = head.linear(hidden)
