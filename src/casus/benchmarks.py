@@ -213,7 +213,7 @@ def make_repo(asets_by_split: Mapping[str, Sequence[AnnotationSet]], root: Path 
     documents, gold annotations, schema and split (see the module docstring). ``asets_by_split`` maps
     ``train``/``dev``/``test`` to AnnotationSets; a missing or empty ``dev`` is carved out of train with
     ``dev_fraction`` and ``seed``. Returns the opened :class:`~casus.store.Repo`."""
-    from .validate import check_annotation, check_metadata
+    from .checks import check_annotation, check_metadata
 
     root = Path(root)
     if root.exists() and any(root.iterdir()):

@@ -47,7 +47,7 @@ def _agreement_text(repo: Any) -> str:
 
 
 def dataset_card(repo: Any, schema: Schema, scheme: str, result: Any) -> str:
-    from .dataset import CONFIGS, features
+    from .features import CONFIGS, features
 
     configs = []
     infos = []

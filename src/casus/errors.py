@@ -92,3 +92,7 @@ class DatasetError(CasusError):
 
 class FormatError(CasusError):
     """An external format file (doccano, Label Studio, brat, CoNLL, ...) is malformed."""
+
+
+class EvaluationError(CasusError):
+    """Evaluation inputs do not fit together (different documents across runs, nothing to score, ...)."""

@@ -42,7 +42,7 @@ from typing import Any, Iterable, Sequence
 from .errors import CasusError, ConflictError, FormatError, Problem, StoreError, ValidationFailed
 from .model import ID_RE, AnnotationSet, Document, Span, text_sha256
 from .store import GOLD, Repo, atomic_write, dumps_annotation
-from .validate import META_REQUIRED, check_annotation, check_metadata
+from .checks import META_REQUIRED, check_annotation, check_metadata
 
 FORMATS = ("doccano", "labelstudio", "brat", "conll", "inline")
 EXPORT_FORMATS = FORMATS + ("labelstudio-config",)

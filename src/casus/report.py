@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -25,6 +24,7 @@ from .evaluation import (ERROR_CLASSES, Evaluation, align_spans, confusion, eval
                          load_source, resolve_schema)
 from .metrics.agreement import triples
 from .metrics.spans import SCHEMES
+from .plots import _plt, _save
 from .store import Repo, atomic_write
 
 PALETTE = ["#8ecae6", "#ffb703", "#90be6d", "#f4a3c0", "#cdb4db", "#f9c74f", "#a3c4bc", "#e9c46a", "#bde0fe", "#ffd6a5"]
@@ -36,25 +36,6 @@ ERROR_NAMES = {
     "missed": "missed",
     "spurious": "spurious",
 }
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path | None) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-    data = buf.getvalue()
-    if path is not None:
-        atomic_write(path, data)
-    return data
 
 
 def plot_label_f1(ev: Evaluation, path: Path | None = None, title: str = "strict F1 per label") -> bytes:
@@ -106,25 +87,6 @@ def plot_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], path:
             ax.text(j, i, str(v), ha="center", va="center", fontsize=9,
                     color="white" if vmax and v > vmax / 2 else "black")
     ax.set_title("span label confusion (overlapping pairs; none = missed / spurious)", fontsize=9)
-    return _save(fig, path)
-
-
-def plot_curve(summary: Sequence[Mapping[str, Any]], ceiling: float | None, path: Path | None = None,
-               title: str = "learning curve") -> bytes:
-    plt = _plt()
-    xs = [s["train_documents"] for s in summary]
-    ys = [s["mean_test_strict_f1"] for s in summary]
-    sd = [s["sd_test_strict_f1"] for s in summary]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.errorbar(xs, ys, yerr=sd, marker="o", capsize=4, label="test strict micro F1 (mean ± sd over seeds)")
-    if ceiling is not None:
-        ax.axhline(ceiling, color="#c0392b", linestyle="--", label=f"human agreement ceiling ({ceiling:.3f})")
-    ax.set_xlabel("training documents")
-    ax.set_ylabel("strict micro F1")
-    ax.set_ylim(0, 1.05)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(title)
     return _save(fig, path)
 
 

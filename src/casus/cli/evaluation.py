@@ -294,7 +294,7 @@ def curve(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Learning curve: train at each training fraction and seed, plot test strict micro F1 vs training documents."""
-    from ..evaluation import learning_curve, parse_fractions
+    from ..train.curve import learning_curve, parse_fractions
 
     with handled():
         repo = _repo(root)

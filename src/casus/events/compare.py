@@ -21,7 +21,7 @@ FIGURES = (  # (key, statistic, where)
 
 
 def _error(msg: str) -> Exception:
-    from ..evaluation import EvaluationError
+    from ..errors import EvaluationError
 
     return EvaluationError(msg)
 

@@ -25,6 +25,8 @@ import re
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
+from .dates import parse_iso
+
 PAST_DAYS = 14
 INTERCEPT_TRIGGER_RE = re.compile(r"^(?:shot|shoot|shooting|shoots)\s+down$|^intercept\w*$|^downed$|^repel\w*$|"
                                   r"^(?:brought|bringing)\s+down$", re.IGNORECASE)
@@ -103,8 +105,6 @@ def _sentence(text: str, pos: int) -> str:
 
 
 def _past_cue(sentence: str, article_date: Any) -> bool:
-    from .records import parse_iso
-
     art = parse_iso(article_date)
     for m in PAST_CUE_RE.finditer(sentence):
         if m.group("y") is None or (art is not None and int(m.group("y")) < art.year):
@@ -122,8 +122,6 @@ def stays_apart(text: str, start: int, end: int, article_date: Any = None) -> bo
 
 def demotion(record: Mapping[str, Any], text: str, article_date: Any = None) -> str | None:
     """Why a record cannot be the main event: air_defence, past, unconfirmed, or None."""
-    from .records import parse_iso
-
     trigs = record.get("triggers") or []
     if trigs and all(INTERCEPT_TRIGGER_RE.match(t["text"].strip()) or
                      (AIR_DEFENCE_RE.search(_sentence(text, t["start"])) and

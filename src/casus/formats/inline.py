@@ -26,7 +26,7 @@ import yaml
 from ..errors import InlineSyntaxError, ModelError, Problem
 from ..model import AnnotationSet, Document, annotation_from_dict, text_sha256
 from ..schema import Schema
-from ..validate import check_annotation, check_hard_negative, check_metadata
+from ..checks import check_annotation, check_hard_negative, check_metadata
 
 AUTO_PREFIX = "_"
 _TOKEN_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')

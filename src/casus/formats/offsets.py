@@ -278,7 +278,7 @@ def write_target(target: PathOrFile, text: str) -> None:
     """Write ``text`` as UTF-8 without newline translation: atomically to a path, or to an open file
     (binary, or text mode opened with ``newline=""``)."""
     if isinstance(target, (str, Path)):
-        from ..store import atomic_write
+        from ..atomic import atomic_write
 
         atomic_write(Path(target), text)
     elif isinstance(target, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(getattr(target, "mode", "")):

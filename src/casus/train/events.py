@@ -246,14 +246,14 @@ class EventModels:
 
 def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebuilt: bool, t0: float,
                train_docs: list[dict], train_windows: list[dict], progress: bool = True) -> dict[str, Any]:
-    from ..dataset import trigger_tag_names
+    from ..features import trigger_tag_names
     from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier, candidate_pairs
     from ..events.records import assemble_records
     from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
     from ..metrics.events import score_events, score_modality
     from ..metrics.records import casualty_attribute_accuracy, score_records
     from ..predict import load_predictor
-    from .run import git_commit, package_versions
+    from .provenance import git_commit, package_versions
 
     ec = recipe.events
     schema = repo.schema

