@@ -362,3 +362,19 @@ def test_labelstudio_several_annotators_and_predictions(tmp_path):
     assert signature(repo.annotation("casus-001", "alice_example.org")) == signature(a)
     assert all(s.label in ("ACTOR", "LOCATION", "WEAPON") for s in repo.annotation("casus-001", "user7").spans)
     assert "1 task(s) had no annotations" in r.output
+
+
+def test_option_choices_are_checked_with_a_message_not_a_traceback(tmp_path):
+    """--offsets / --newline / --source / --pick are choices: a wrong value is a usage error naming the option."""
+    from typer.testing import CliRunner
+
+    from casus.cli import app
+
+    for args in (["export", "doccano", str(tmp_path / "x.jsonl"), "--offsets", "foo"],
+                 ["import", "doccano", str(tmp_path / "x.jsonl"), "--gold", "--newline", "crlf"],
+                 ["import", "labelstudio", str(tmp_path / "x.json"), "--gold", "--pick", "best"],
+                 ["import", "labelstudio", str(tmp_path / "x.json"), "--gold", "--source", "model"]):
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "Invalid value for" in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+        assert "Traceback" not in r.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -18,6 +19,27 @@ from ._app import RootOption, app, console, err_console, handled, open_repo
 _FORMAT_HELP = "doccano, labelstudio, brat, conll or inline"
 
 
+class Offsets(str, Enum):
+    utf16 = "utf16"
+    codepoint = "codepoint"
+
+
+class Newline(str, Enum):
+    lf = "lf"
+    keep = "keep"
+
+
+class Source(str, Enum):
+    annotations = "annotations"
+    predictions = "predictions"
+
+
+class Pick(str, Enum):
+    latest = "latest"
+    first = "first"
+    all = "all"
+
+
 @app.command("import")
 def import_cmd(
     fmt: str = typer.Argument(..., metavar="FORMAT", help=_FORMAT_HELP),
@@ -28,16 +50,16 @@ def import_cmd(
     by_annotator: bool = typer.Option(False, "--by-annotator",
                                       help="write each as the annotator recorded in the file (Label Studio "
                                       "completed_by; use with --pick all)"),
-    newline: str = typer.Option("lf", "--newline", help="lf (default: CRLF texts become LF, offsets follow) or keep "
+    newline: Newline = typer.Option(Newline.lf, "--newline", help="lf (default: CRLF texts become LF, offsets follow) or keep "
                                 "(a CRLF text is then refused: the corpus is LF-only)"),
     replace: bool = typer.Option(False, "--replace", help="allow replacing an existing, different annotation file"),
     dry_run: bool = typer.Option(False, "--dry-run", help="read and validate only; write nothing"),
     placeholders: bool = typer.Option(False, "--placeholders",
                                       help="fill required attributes the source lacks (CoNLL, plain doccano/Label "
                                       "Studio data) with 'unknown'; recorded in the provenance"),
-    source: str = typer.Option("annotations", "--source", help="labelstudio: import annotations or predictions"),
-    pick: str = typer.Option("latest", "--pick", help="labelstudio: latest, first or all annotations of a task"),
-    offsets: str = typer.Option("utf16", "--offsets", help="doccano/labelstudio offsets: utf16 (the tools) or "
+    source: Source = typer.Option(Source.annotations, "--source", help="labelstudio: import annotations or predictions"),
+    pick: Pick = typer.Option(Pick.latest, "--pick", help="labelstudio: latest, first or all annotations of a task"),
+    offsets: Offsets = typer.Option(Offsets.utf16, "--offsets", help="doccano/labelstudio offsets: utf16 (the tools) or "
                                 "codepoint"),
     root: Optional[Path] = RootOption,
 ) -> None:
@@ -54,8 +76,8 @@ def import_cmd(
             raise typer.BadParameter("use --gold for gold annotations")
         repo = open_repo(root)
         target = GOLD if gold else annotator
-        plan = interop.import_file(repo, fmt, src, dry_run=dry_run, annotator=target, newline=newline,
-                                   replace=replace, source=source, pick=pick, offsets=offsets,
+        plan = interop.import_file(repo, fmt, src, dry_run=dry_run, annotator=target, newline=newline.value,
+                                   replace=replace, source=source.value, pick=pick.value, offsets=offsets.value,
                                    placeholders=placeholders)
     for it in plan.items:
         a = it.aset
@@ -73,7 +95,7 @@ def import_cmd(
         console.print(f"{'would import' if dry_run else 'imported'} {a.doc_id}: {len(a.spans)} spans, "
                       f"{len(a.events)} events -> {where}{note}", markup=False, highlight=False)
     if plan.tasks_without_annotation:
-        err_console.print(f"{plan.tasks_without_annotation} task(s) had no {source} and were skipped"
+        err_console.print(f"{plan.tasks_without_annotation} task(s) had no {source.value} and were skipped"
                           + (" (try --source predictions)" if source == "annotations" else ""), style="yellow")
     n_new = sum(1 for it in plan.items if it.new_document)
     msg = (f"{len(plan.items)} document(s) valid; nothing written (--dry-run)." if dry_run else
@@ -91,13 +113,13 @@ def export_cmd(
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="only these document ids (comma-separated)"),
     annotator: str = typer.Option(GOLD, "--annotator", help="export this annotator's pass instead of gold"),
     force: bool = typer.Option(False, "--force", help="brat/inline: write into a folder that is not empty"),
-    offsets: str = typer.Option("utf16", "--offsets", help="doccano/labelstudio offsets: utf16 or codepoint"),
+    offsets: Offsets = typer.Option(Offsets.utf16, "--offsets", help="doccano/labelstudio offsets: utf16 or codepoint"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Export gold annotations (or a pass) for an annotation tool; labelstudio-config writes its XML config."""
     with handled():
         repo = open_repo(root)
-        n = interop.export(repo, fmt, out, split=split, docs=docs, annotator=annotator, force=force, offsets=offsets)
+        n = interop.export(repo, fmt, out, split=split, docs=docs, annotator=annotator, force=force, offsets=offsets.value)
     if fmt == "labelstudio-config":
         console.print(f"Label Studio labeling config written to {out}", markup=False)
     else:
