@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -17,6 +18,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="casus: hand-annotated conflict-event corpora, datasets and measured models.")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class SplitName(str, Enum):
+    train = "train"
+    dev = "dev"
+    test = "test"
+    style_test = "style_test"
+
 
 RootOption = typer.Option(None, "--root", help="repository root (default: nearest folder with annotations/schema.yaml)")
 

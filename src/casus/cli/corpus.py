@@ -16,16 +16,17 @@ from ..model import ID_RE
 from ..stats import corpus_stats
 from ..store import GOLD, WriteBatch
 from ..validate import validate_repo
-from ._app import RootOption, app, console, err_console, handled, open_repo, print_problems
+from ._app import OutputFormat, RootOption, app, console, err_console, handled, open_repo, print_problems
 
 
 @app.command()
 def validate(
     paths: List[Path] = typer.Argument(None, help="files or folders to check (default: the whole repository)"),
-    fmt: str = typer.Option("text", "--format", help="text or json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Check every annotation file against the corpus and the schema; list every problem."""
+    fmt = fmt.value
     with handled(fmt):
         repo = open_repo(root)
         problems, checked = validate_repo(repo, list(paths) if paths else None)
@@ -46,10 +47,11 @@ def validate(
 
 @app.command()
 def stats(
-    fmt: str = typer.Option("text", "--format", help="text or json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Documents, spans per label, events per type, casualty totals, double annotation, tokens."""
+    fmt = fmt.value
     with handled(fmt):
         repo = open_repo(root)
         st = corpus_stats(repo)

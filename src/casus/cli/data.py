@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -12,14 +13,26 @@ from ..export import export_conll, export_jsonl
 from ._app import RootOption, app, console, handled, open_repo
 
 
+class BuildFormat(str, Enum):
+    hf = "hf"
+    conll = "conll"
+    jsonl = "jsonl"
+
+
+class Scheme(str, Enum):
+    BIO = "BIO"
+    IOBES = "IOBES"
+
+
 @app.command()
 def build(
     out: Path = typer.Option(Path("build/dataset"), "--out", help="output folder"),
-    fmt: str = typer.Option("hf", "--format", help="hf (parquet + card, default), conll or jsonl"),
-    scheme: str = typer.Option("BIO", "--scheme", help="BIO or IOBES"),
+    fmt: BuildFormat = typer.Option(BuildFormat.hf, "--format", help="hf (parquet + card, default), conll or jsonl"),
+    scheme: Scheme = typer.Option(Scheme.BIO, "--scheme", help="BIO or IOBES"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Build the HuggingFace dataset (load it with datasets.load_dataset(OUT)), or export CoNLL / JSONL."""
+    fmt, scheme = fmt.value, scheme.value
     with handled():
         repo = open_repo(root)
         if fmt == "hf":

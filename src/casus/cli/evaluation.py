@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import StoreError
 from ..store import Repo, atomic_write, find_root
-from ._app import RootOption, app, console, err_console, handled
+from ._app import OutputFormat, RootOption, SplitName, app, console, err_console, handled
 
 FORMAT_HELP = "force the format: run, annotations, casus, doccano, labelstudio, brat, conll, inline"
 
@@ -141,18 +141,20 @@ def evaluate(
                                                            "repository's gold for the predicted documents)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write DIR/metrics.json"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels (repeatable or comma-separated)"),
-    split: str = typer.Option("test", "--split", help="which predictions of a run folder (test, dev or style_test)"),
+    split_: SplitName = typer.Option(SplitName.test, "--split", help="which predictions of a run folder (test, dev or style_test)"),
     gold_format: Optional[str] = typer.Option(None, "--gold-format", help=FORMAT_HELP),
     pred_format: Optional[str] = typer.Option(None, "--pred-format", help=FORMAT_HELP),
     seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
     resamples: int = typer.Option(1000, "--bootstrap", help="bootstrap resamples (0: no CIs)"),
-    fmt: str = typer.Option("text", "--format", help="text or json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Score predictions against gold: strict/partial span P/R/F1 with CIs, attributes, events."""
+    split = split_.value
     from ..evaluation import EvaluationError, gold_for_source, load_source, parse_labels, resolve_schema
     from ..evaluation import evaluate as run_eval
 
+    fmt = fmt.value
     with handled(fmt):
         repo = _repo(root, pred, gold)
         p = load_source(pred, repo, fmt=pred_format, split=split)
@@ -192,7 +194,7 @@ def evaluate(
 @app.command()
 def compare(
     runs: List[str] = typer.Argument(..., help="run folders (casus run folders or eval/<recipe>/); the first is the baseline"),
-    split: str = typer.Option("test", "--split", help="test, dev or style_test"),
+    split_: SplitName = typer.Option(SplitName.test, "--split", help="test, dev or style_test"),
     gold: Optional[str] = typer.Option(None, "--gold", help="gold source (default: the repository's gold)"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the comparison JSON (a .json file, or DIR/compare.json)"),
@@ -201,6 +203,7 @@ def compare(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Compare runs on the same documents: F1 with CI, difference to the first run, paired bootstrap p-value."""
+    split = split_.value
     from ..evaluation import compare_runs, parse_labels
     from ..events.compare import compare_event_runs, is_events_run, markdown
 
@@ -261,13 +264,14 @@ def report(
     run: Path = typer.Argument(..., help="a run folder (or any prediction source)"),
     gold: Optional[str] = typer.Option(None, "--gold", help="gold source (default: the repository's gold for the run's documents)"),
     out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: RUN/report/)"),
-    split: str = typer.Option("test", "--split", help="test, dev or style_test"),
+    split_: SplitName = typer.Option(SplitName.test, "--split", help="test, dev or style_test"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels"),
     max_docs: Optional[int] = typer.Option(None, "--max-docs", help="show at most N documents (most errors first)"),
     seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Write a self-contained HTML error report with metrics tables, confusion matrix, plots, per-document errors."""
+    split = split_.value
     from ..evaluation import parse_labels
     from ..report import build_report
 
@@ -322,7 +326,7 @@ def agree(
     annotators: List[str] = typer.Option([], "--annotators", help="passes to compare (default: all, plus gold); "
                                                                   "--annotators A B ... or A,B"),
     labels: List[str] = typer.Option([], "--labels", help="only these entity labels"),
-    fmt: str = typer.Option("text", "--format", help="text or json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json"),
     out: Optional[Path] = typer.Option(None, "--out", help="write DIR/metrics.json (relative to the repository root; eval/agreement is what the card reads)"),
     seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
     resamples: int = typer.Option(1000, "--bootstrap", help="bootstrap resamples (0: no CIs)"),
@@ -332,6 +336,7 @@ def agree(
     from ..evaluation import default_labels, parse_labels
     from ..metrics.agreement import agreement, agreement_groups, original_versions
 
+    fmt = fmt.value
     with handled(fmt):
         repo = _repo(root)
         if repo is None:

@@ -74,13 +74,23 @@ def train(
     console.print(f"run folder: {res['out']}  ({res['info']['wall_seconds']:.0f} s)")
 
 
+class PredictFormat(str, Enum):
+    casus = "casus"
+    doccano = "doccano"
+
+
+class Precision(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 @app.command()
 def predict(
     run: Path = typer.Argument(..., help="a casus run folder"),
     more: List[str] = typer.Argument(None, help="more inputs after --docs (so `--docs a b c` works)", show_default=False),
     docs: List[str] = typer.Option(..., "--docs", help="corpus ids, text files, folders of .txt, or JSONL with a text field"),
     out: Optional[Path] = typer.Option(None, "--out", help="output: .jsonl (streamed, resumable) or .json (one array)"),
-    fmt: str = typer.Option("casus", "--format", help="casus or doccano"),
+    fmt: PredictFormat = typer.Option(PredictFormat.casus, "--format", help="casus or doccano"),
     export: Optional[str] = typer.Option(None, "--export", help="pre-annotation for a tool: labelstudio or doccano; "
                                          "the next argument after the format (or --out) is the file"),
     resume: bool = typer.Option(False, "--resume", help="skip documents already in the .jsonl output"),
@@ -94,11 +104,12 @@ def predict(
                                                    help="with --events: withhold records and values whose model "
                                                    "confidence is below this (listed in each record's `withheld`, "
                                                    "counted here)"),
-    precision: str = typer.Option("fp32", "--precision", help="transformer runs: fp32 (the numbers in eval/) or "
+    precision: Precision = typer.Option(Precision.fp32, "--precision", help="transformer runs: fp32 (the numbers in eval/) or "
                                   "bf16 (about 1.7x faster on CPUs with AVX512-BF16/AMX; spans may differ slightly)"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
+    fmt, precision = fmt.value, precision.value
     if min_confidence is not None and not events:
         raise typer.BadParameter("--min-confidence applies to --events records only")
     if events:
@@ -151,8 +162,6 @@ def predict(
     if out is None:
         raise typer.BadParameter("--out FILE is required")
     with handled():
-        if precision not in ("fp32", "bf16"):
-            raise typer.BadParameter("--precision is fp32 or bf16")
         predictor = load_predictor(run, precision=precision)
         try:
             repo = open_repo(root)
