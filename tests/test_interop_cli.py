@@ -216,6 +216,40 @@ def test_id_clash_refused_and_nothing_written(tmp_path):
     assert repo_files(root) == before
 
 
+def test_a_failure_part_way_through_the_writes_leaves_nothing(tmp_path, monkeypatch):
+    """Fault injection: the import is valid, but the file system fails on the fifth rename of its one write
+    batch (three new documents: six corpus files, three annotations). The repository is exactly as before:
+    no new text, no metadata, no annotation — all or nothing across files, not per file."""
+    import os as _os
+
+    import casus.atomic
+
+    root = shipped_repo(tmp_path / "repo", ["casus-001"])
+    src = tmp_path / "three.jsonl"
+    src.write_text("".join(json.dumps({"doc_id": f"new-{k}", "text": f"Gunmen attacked village {k}.",
+                                       "label": [[0, 6, "ACTOR"]]}) + "\n" for k in range(3)))
+    before = repo_files(root)
+    calls = {"n": 0}
+    real = _os.replace
+
+    def flaky(a, b):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device (injected)")
+        return real(a, b)
+
+    monkeypatch.setattr(casus.atomic.os, "replace", flaky)
+    with pytest.raises(OSError, match="injected"):
+        interop.import_file(Repo.open(root), "doccano", src, annotator="gold")
+    assert calls["n"] == 5
+    assert repo_files(root) == before
+    leftovers = [p.name for p in root.rglob("*.tmp")]
+    assert leftovers == []
+    monkeypatch.setattr(casus.atomic.os, "replace", real)
+    interop.import_file(Repo.open(root), "doccano", src, annotator="gold")  # and it works once the disk does
+    assert {f"new-{k}" for k in range(3)} <= set(Repo.open(root).gold_ids())
+
+
 def test_every_validation_problem_listed_nothing_written(tmp_path):
     root = make_repo(tmp_path / "repo")
     src = tmp_path / "bad.jsonl"

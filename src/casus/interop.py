@@ -409,15 +409,21 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
 
 
 def apply_import(repo: Repo, plan: ImportPlan) -> list[Path]:
-    """Write a checked plan: corpus text + metadata of new documents, then the annotation files."""
+    """Write a checked plan, all or nothing across every file of every document: corpus text + metadata of
+    new documents and the annotation files go into one :class:`~casus.atomic.WriteBatch`, committed once (a
+    failure part-way restores what was there and removes what was new)."""
+    from .atomic import WriteBatch
+
+    batch = WriteBatch()
     written: list[Path] = []
     for it in plan.items:
         if it.new_document:
-            repo.write_document(it.aset.document)
+            repo.stage_document(it.aset.document, batch)
             written.append(repo.text_path(it.aset.doc_id))
     for it in plan.items:
         if not it.unchanged:
-            written.append(repo.write_annotation(it.aset, it.target))
+            written.append(repo.stage_annotation(it.aset, batch, it.target))
+    batch.commit()
     return written
 
 
