@@ -14,12 +14,18 @@ from .spans import Counts, DocScore
 T = TypeVar("T")
 
 
+def resample_indices(m: int, seed: int = 0, n: int = 1000) -> Iterator[list[int]]:
+    """The one resampler: ``n`` lists of ``m`` indices drawn with replacement from ``range(m)`` (documents);
+    every CI and paired test below draws through it (same seed, same resamples)."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        yield [rng.randrange(m) for _ in range(m)]
+
+
 def resamples(units: Sequence[T], seed: int = 0, n: int = 1000) -> Iterator[list[T]]:
     """``n`` bootstrap resamples of ``units`` (documents), each drawn with replacement, same size."""
-    rng = random.Random(seed)
-    m = len(units)
-    for _ in range(n):
-        yield [units[rng.randrange(m)] for _ in range(m)]
+    for idx in resample_indices(len(units), seed, n):
+        yield [units[i] for i in idx]
 
 
 def percentile_interval(values: Sequence[float], alpha: float = 0.05) -> list[float]:
@@ -77,10 +83,8 @@ def paired_bootstrap(a: Mapping[str, DocScore], b: Mapping[str, DocScore], label
         raise ValueError("paired comparison needs the same documents on both sides")
     da, db = [a[i] for i in ids], [b[i] for i in ids]
     observed = _micro(db, labels, scheme) - _micro(da, labels, scheme)
-    rng = random.Random(seed)
     diffs = []
-    for _ in range(n):
-        idx = [rng.randrange(len(ids)) for _ in ids]
+    for idx in resample_indices(len(ids), seed, n):
         diffs.append(_micro([db[i] for i in idx], labels, scheme) - _micro([da[i] for i in idx], labels, scheme))
     diffs.sort()
     if observed >= 0:
@@ -109,10 +113,8 @@ def paired_counts_bootstrap(a: Sequence[Mapping[str, Counts]], b: Sequence[Mappi
 
     every = range(len(a))
     va, vb = value(a, every), value(b, every)
-    rng = random.Random(seed)
     diffs = []
-    for _ in range(n):
-        idx = [rng.randrange(len(a)) for _ in every]
+    for idx in resample_indices(len(a), seed, n):
         diffs.append(value(b, idx) - value(a, idx))
     diffs.sort()
     observed = vb - va
