@@ -100,6 +100,10 @@ def _metrics(out: Path) -> dict:
     ("name: x\nkind: crf\n", "missing required key 'seed'"),
     ("name: x\nseed: 1\nkind: crf\ntrain:\n  epochs: many\n", "key 'train.epochs'"),
     ("name: x\nseed: 1\nkind: rnn\n", "key 'kind'"),
+    # a section the kind does not read is an error, not silently ignored
+    ("name: x\nseed: 1\nkind: crf\ntransformer:\n  max_length: 128\n", "transformer do not apply to a crf recipe"),
+    ("name: x\nseed: 1\nkind: transformer\nevents:\n  finetune: true\n", "events do not apply to a transformer"),
+    ("name: x\nseed: 1\nkind: crf\naugment:\n  entity_swap: 0.3\n", "augment do not apply to a crf recipe"),
 ])
 def test_bad_config_names_the_key(tmp_path, body, needle):
     p = tmp_path / "bad.yaml"

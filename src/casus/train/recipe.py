@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
 
@@ -118,6 +118,13 @@ class EventsConfig(_Strict):
     bootstrap: int = Field(1000, ge=0)      # bootstrap resamples for the CIs (0: none)
 
 
+SECTIONS = {  # the sections each recipe kind reads; any other section in its YAML is an error
+    "transformer": ("data", "transformer", "augment", "train"),
+    "crf": ("data", "crf", "train"),
+    "events": ("data", "crf", "transformer", "events", "train"),
+}
+
+
 class Recipe(_Strict):
     name: str
     seed: int                               # required: every run is seeded
@@ -130,6 +137,16 @@ class Recipe(_Strict):
     augment: AugmentConfig = AugmentConfig()
     train: TrainLoop = TrainLoop()
     output_dir: str = "runs/{name}"
+
+    @model_validator(mode="after")
+    def _sections_of_its_kind(self) -> "Recipe":
+        allowed = SECTIONS[self.kind]
+        foreign = sorted(k for k in self.model_fields_set
+                         if k in ("data", "transformer", "crf", "events", "augment", "train") and k not in allowed)
+        if foreign:
+            raise ValueError(f"section(s) {', '.join(foreign)} do not apply to a {self.kind} recipe "
+                             f"(it reads {', '.join(allowed)})")
+        return self
 
 
 def _coerce(value: str) -> Any:
@@ -169,7 +186,9 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         msgs = []
         for e in exc.errors():
             key = ".".join(str(x) for x in e["loc"])
-            if e["type"] == "extra_forbidden":
+            if not key:  # a rule over the whole recipe (sections of its kind)
+                msgs.append(str(e["msg"]).removeprefix("Value error, "))
+            elif e["type"] == "extra_forbidden":
                 msgs.append(f"unknown key '{key}'")
             elif e["type"] == "missing":
                 msgs.append(f"missing required key '{key}'")
