@@ -164,3 +164,54 @@ def write_reference(eval_dir: Path, results: list[dict[str, Any]], wall_seconds:
     md = comparison_markdown(results, wall_seconds) + ("\n" + extra_md if extra_md else "")
     atomic_write(eval_dir / "comparison.md", "# Reference results (in-style test and out-of-style style_test)\n\n" + md)
     return md
+
+
+def run_reproduce(repo: Any, recipes: list[Path], eval_dir: Path, overrides: list[str] | None = None,
+                  on_result: Any = None, echo: Any = print) -> tuple[str, float]:
+    """The main job (``casus reproduce``): validate (any error: :class:`~casus.errors.ValidationFailed`),
+    build the dataset, train every recipe in order, write ``eval_dir`` (metrics, predictions, configs, the
+    comparison table, the paired tests between the NER runs with the CRF as baseline, an HTML report per
+    NER run). ``on_result(recipe, result)`` is called after each run. Returns (comparison markdown, seconds)."""
+    import time
+
+    from .dataset import build as build_dataset
+    from .errors import ValidationFailed
+    from .evaluation import compare_runs
+    from .report import build_report
+    from .train.recipe import load_recipe
+    from .train.run import run_recipe
+    from .validate import validate_repo
+
+    t0 = time.time()
+    problems, checked = validate_repo(repo)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(errors)
+    echo(f"validate: {checked} files, 0 errors")
+    res = build_dataset(repo, repo.root / "build" / "dataset", progress=True)
+    echo(f"build: documents {res.split_sizes}, fingerprint {res.fingerprint[:12]}")
+    results = []
+    for rp in recipes:
+        recipe = load_recipe(rp if rp.is_absolute() else repo.root / rp, list(overrides or []))
+        r = run_recipe(recipe, repo)
+        if on_result is not None:
+            on_result(recipe, r)
+        results.append(r)
+    target = repo.root / eval_dir if not eval_dir.is_absolute() else eval_dir
+    write_reference(target, results)
+    ner = [r for r in results if r["metrics"].get("kind") in ("transformer", "crf")]
+    extra = ""
+    if len(ner) > 1:  # the paired test between the reference NER runs, baseline = the CRF if present
+        order = sorted(ner, key=lambda r: r["metrics"]["kind"] != "crf")
+        cmps = {}
+        for split in ("test", "style_test"):
+            if all(split in r["metrics"] for r in order):
+                cmps[split] = compare_runs([target / r["metrics"]["recipe"] for r in order], repo, seed=0, split=split)
+                extra += ("\n" if extra else "") + significance_markdown(cmps[split])
+        atomic_write(target / "compare.json", json.dumps(cmps["test"], indent=2) + "\n")
+        if "style_test" in cmps:
+            atomic_write(target / "compare-style_test.json", json.dumps(cmps["style_test"], indent=2) + "\n")
+    for r in ner:  # an HTML error report per reference run
+        build_report(target / r["metrics"]["recipe"], repo, out=target / r["metrics"]["recipe"] / "report")
+    md = write_reference(target, results, wall_seconds=time.time() - t0, extra_md=extra)
+    return md, time.time() - t0

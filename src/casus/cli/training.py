@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -195,56 +193,14 @@ def reproduce(
     root: Optional[Path] = RootOption,
 ) -> None:
     """The main job: validate, build, train the reference recipes, evaluate on test, write eval/<recipe>/."""
-    from ..dataset import build as build_dataset
-    from ..train.recipe import load_recipe
-    from ..train.run import run_recipe
-    from ..validate import validate_repo
-    from ..reference import profile_recipes, significance_markdown, write_reference
-    from ..store import atomic_write
+    from ..reference import profile_recipes, run_reproduce
 
-    t0 = time.time()
     with handled():
         repo = open_repo(root)
         default_recipes, default_eval = profile_recipes(repo.root, profile.value)
-        recipes = recipes or default_recipes
-        eval_dir = eval_dir or default_eval
-        problems, checked = validate_repo(repo)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            for p in errors:
-                console.print(p.render(), markup=False)
-            console.print(f"validation failed: {len(errors)} error(s)", style="bold red")
-            raise typer.Exit(1)
-        console.print(f"validate: {checked} files, 0 errors")
-        res = build_dataset(repo, repo.root / "build" / "dataset", progress=True)
-        console.print(f"build: documents {res.split_sizes}, fingerprint {res.fingerprint[:12]}")
-        results = []
-        for rp in recipes:
-            recipe = load_recipe(rp if rp.is_absolute() else repo.root / rp, set_)
-            r = run_recipe(recipe, repo)
-            console.print(_summary_table(f"{recipe.name} ({recipe.kind})", r["metrics"]))
-            results.append(r)
-        target = repo.root / eval_dir if not eval_dir.is_absolute() else eval_dir
-        write_reference(target, results)
-        ner = [r for r in results if r["metrics"].get("kind") in ("transformer", "crf")]
-        extra = ""
-        if len(ner) > 1:  # the paired test between the reference NER runs, baseline = the CRF if present
-            from ..evaluation import compare_runs
-
-            order = sorted(ner, key=lambda r: r["metrics"]["kind"] != "crf")
-            cmps = {}
-            for split in ("test", "style_test"):
-                if all(split in r["metrics"] for r in order):
-                    cmps[split] = compare_runs([target / r["metrics"]["recipe"] for r in order], repo, seed=0,
-                                               split=split)
-                    extra += ("\n" if extra else "") + significance_markdown(cmps[split])
-            atomic_write(target / "compare.json", json.dumps(cmps["test"], indent=2) + "\n")
-            if "style_test" in cmps:
-                atomic_write(target / "compare-style_test.json", json.dumps(cmps["style_test"], indent=2) + "\n")
-        for r in ner:  # an HTML error report per reference run
-            from ..report import build_report
-
-            build_report(target / r["metrics"]["recipe"], repo, out=target / r["metrics"]["recipe"] / "report")
-        table_md = write_reference(target, results, wall_seconds=time.time() - t0, extra_md=extra)
+        table_md, seconds = run_reproduce(
+            repo, list(recipes or default_recipes), eval_dir or default_eval, list(set_),
+            on_result=lambda recipe, r: console.print(_summary_table(f"{recipe.name} ({recipe.kind})", r["metrics"])),
+            echo=console.print)
     console.print(table_md, markup=False)
-    console.print(f"reproduce finished in {time.time() - t0:.0f} s")
+    console.print(f"reproduce finished in {seconds:.0f} s")
