@@ -147,7 +147,14 @@ def test_two_runs_identical_and_resume_after_kill(tmp_path, small_repo, tiny_enc
     ma, mb = _metrics(a), _metrics(b)
     assert ma == mb
     # a hard kill right after the first epoch's checkpoint (os._exit: no cleanup, like kill -9)
-    rk = _train(small_repo, recipe, c, env={"CASUS_KILL_AFTER_EPOCH": "1"})
+    killer = tmp_path / "kill_after_epoch_1.py"  # the kill comes from the test, not from production code
+    killer.write_text(
+        "import os, sys\nfrom pathlib import Path\nfrom casus.store import Repo\nfrom casus.train.recipe import load_recipe\n"
+        "from casus.train.run import run_recipe\n"
+        "run_recipe(load_recipe(sys.argv[1]), Repo.open(Path(sys.argv[2])), out=Path(sys.argv[3]), progress=False,\n"
+        "           on_epoch_end=lambda epoch: os._exit(17))\n")
+    rk = subprocess.run([sys.executable, str(killer), str(recipe), str(small_repo), str(c)], capture_output=True,
+                        text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"), timeout=600)
     assert rk.returncode != 0
     assert not (c / "metrics.json").exists()
     assert (c / "checkpoint" / "state.pt").is_file()

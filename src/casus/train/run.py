@@ -10,7 +10,6 @@ strict/partial micro/macro/per label, seqeval, bootstrap CIs), ``predictions/{de
 from __future__ import annotations
 
 import json
-import os
 import platform
 import random
 import time
@@ -111,10 +110,10 @@ def write_predictions(path: Path, rows: list[dict], preds: dict[str, list]) -> N
 
 
 def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool = False,
-               progress: bool = True, stop_after_epoch: int | None = None) -> dict[str, Any]:
+               progress: bool = True, on_epoch_end: Any = None) -> dict[str, Any]:
+    """Train and score one recipe into its run folder. ``on_epoch_end(epoch)``: called after every epoch's
+    checkpoint of a transformer recipe (see :func:`casus.train.transformer.train_transformer`)."""
     t0 = time.time()
-    if stop_after_epoch is None and os.environ.get("CASUS_KILL_AFTER_EPOCH"):
-        stop_after_epoch = int(os.environ["CASUS_KILL_AFTER_EPOCH"])  # tests: die hard after that checkpoint
     out = Path(out) if out else output_dir(recipe)
     if not out.is_absolute():
         out = repo.root / out
@@ -167,7 +166,7 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
 
             aux = trigger_tag_names(schema, recipe.data.scheme)
         train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
-                                       progress=progress, stop_after_epoch=stop_after_epoch, aux_tag_names=aux)
+                                       progress=progress, on_epoch_end=on_epoch_end, aux_tag_names=aux)
         train_info["augmented_documents"] = len(extra)
         predictor = TransformerPredictor.load(out, threads=recipe.train.threads)
     else:

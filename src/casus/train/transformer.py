@@ -126,11 +126,12 @@ def _atomic_dir_save(save: Callable[[Path], None], target: Path) -> None:
 
 def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_names: list[str],
                       evaluate_dev: Callable[[Any], float], resume: bool = False, progress: bool = True,
-                      stop_after_epoch: int | None = None, tags_column: str = "ner_tags",
+                      on_epoch_end: Callable[[int], None] | None = None, tags_column: str = "ner_tags",
                       aux_tag_names: list[str] | None = None) -> dict[str, Any]:
     """Train, early-stop on dev F1 (``evaluate_dev(predictor) -> f1``), keep the best model in ``out/model``.
 
-    ``stop_after_epoch`` ends the process after that epoch's checkpoint (used to simulate a kill in tests).
+    ``on_epoch_end(epoch)`` is called after each epoch's checkpoint and log are on disk (progress reporting;
+    the resume tests kill the process from it, like ``kill -9`` right after a checkpoint).
     ``aux_tag_names`` (with ``transformer.trigger_head``): the trigger tag names of the multi-task head, a
     linear layer on the encoder's last hidden state trained beside the entity head (loss = entity loss +
     ``trigger_loss_weight`` x trigger loss) and saved as ``model/trigger_head.safetensors``
@@ -273,9 +274,9 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             w = csv.DictWriter(fh, fieldnames=list(row))
             w.writeheader()
             w.writerows(state["log"])
-        if stop_after_epoch is not None and epoch >= stop_after_epoch:
-            tb.close()
-            os._exit(17)  # simulate a hard kill right after a checkpoint
+        if on_epoch_end is not None:
+            tb.flush()
+            on_epoch_end(epoch)
     tb.close()
     return {"epochs_run": state["epoch"], "best_epoch": state["best_epoch"], "best_dev_f1": state["best_f1"],
             "early_stopped": state["stopped"], "train_windows": len(examples), "unaligned_words": unaligned,
