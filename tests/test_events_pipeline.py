@@ -205,13 +205,13 @@ def test_finetuned_designs_are_trained_scored_and_chosen_on_dev(finetuned):
     m = json.loads((run / "metrics.json").read_text())
     dev = m["primary"]["dev_scores"]
     assert set(dev["triggers"]) == {"head", "crf", "finetuned"}
-    assert set(dev["arguments"]) == {"features", "finetuned"}
+    assert set(dev["arguments"]) == {"features", "finetuned", "ensemble"}
     best = max(dev["triggers"], key=lambda k: dev["triggers"][k])
     assert dev["triggers"][m["primary"]["trigger_model"]] == dev["triggers"][best]  # best = highest dev F1
     assert m["primary"]["argument_model"] == "finetuned"
     for split in ("dev", "test"):
         assert set(m[split]["triggers"]) == {"head", "crf", "finetuned"}
-        assert set(m[split]["end_to_end"]) == {"features", "finetuned"}
+        assert set(m[split]["end_to_end"]) == {"features", "finetuned", "ensemble"}
         # with gold triggers and entities, the fine-tuned classifier was scored on the same pairs
         a, b = (m[split]["arguments_gold_input"][k] for k in ("features", "finetuned"))
         assert a["candidate_pairs"] == b["candidate_pairs"] > 0
@@ -320,3 +320,24 @@ def test_predict_events_reads_triggers_from_the_ner_runs_head(multitask, tmp_pat
     r = CliRunner().invoke(app, ["predict", str(events), "--docs", str(article), "--events", "--out", str(out),
                                  "--root", str(repo)])
     assert r.exit_code == 0, (r.output, r.exception)
+
+
+def test_ensemble_decodes_the_mean_of_its_members_probabilities():
+    from casus.events.arguments import EnsembleArgumentClassifier, Mention, Pair
+
+    class Fixed:
+        def __init__(self, probs):
+            self.probs = probs
+
+        def predict(self, pairs, docs, progress=False):
+            for p, pr in zip(pairs, self.probs):
+                p.proba = dict(pr)
+                p.role = max(pr, key=pr.get)
+
+    t, e = Mention("t1", 0, 5, "ATTACK:raid"), Mention("a1", 10, 16, "ACTOR")
+    pairs = [Pair(0, t, e, 0, allowed=("attacker", "target")), Pair(0, t, e, 0, allowed=("attacker", "target"))]
+    a = Fixed([{"none": 0.6, "attacker": 0.4, "target": 0.0}, {"none": 0.1, "attacker": 0.2, "target": 0.7}])
+    b = Fixed([{"none": 0.2, "attacker": 0.7, "target": 0.1}, {"none": 0.5, "attacker": 0.1, "target": 0.4}])
+    EnsembleArgumentClassifier([a, b]).predict(pairs, docs=[])
+    assert [p.role for p in pairs] == ["attacker", "target"]  # 0.55 > 0.40; 0.55 > 0.30
+    assert pairs[0].proba == pytest.approx({"attacker": 0.55, "none": 0.4, "target": 0.05})

@@ -83,6 +83,11 @@ class EventPredictor:
             arguments: dict[str, Any] = {"markers": MarkerArgumentClassifier.load(model_dir, encoder)}
         elif arg_name == "finetuned":
             arguments = {"finetuned": FinetunedArgumentClassifier.load(model_dir, threads=threads)}
+        elif arg_name == "ensemble":
+            from .arguments import EnsembleArgumentClassifier
+
+            arguments = {"ensemble": EnsembleArgumentClassifier([FeatureArgumentClassifier.load(model_dir),
+                                                                 FinetunedArgumentClassifier.load(model_dir, threads=threads)])}
         else:
             arguments = {"features": FeatureArgumentClassifier.load(model_dir)}
         from .modality import ModalityClassifier

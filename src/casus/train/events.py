@@ -34,7 +34,7 @@ from ..store import Repo, atomic_write
 from .recipe import Recipe
 
 TRIGGER_DESIGNS = ("head", "crf", "ner", "finetuned")
-ARGUMENT_DESIGNS = ("markers", "features", "finetuned")
+ARGUMENT_DESIGNS = ("markers", "features", "finetuned", "ensemble")
 
 
 # -- helpers shared with the predictor -----------------------------------------------------------------
@@ -152,11 +152,13 @@ EVENT_KEYS = ("documents", "trigger_id", "trigger_cls", "trigger_type", "arg_id"
 
 def argument_designs(recipe: Recipe) -> list[str]:
     """Argument classifiers a run trains: the hand-feature one always, the marker one when asked for
-    (``events.markers``) or when it is the one ``casus predict --events`` uses, the fine-tuned one with
-    ``events.finetune`` or when it is the one used."""
+    (``events.markers``) or when it is the one ``casus predict --events`` uses, the fine-tuned one and
+    the ensemble of it with the hand features (mean of their probabilities) with ``events.finetune`` or when
+    one of them is the one used."""
     ec = recipe.events
+    fine = ec.finetune or ec.argument_model in ("finetuned", "ensemble")
     return (["features"] + (["markers"] if ec.markers or ec.argument_model == "markers" else [])
-            + (["finetuned"] if ec.finetune or ec.argument_model == "finetuned" else []))
+            + (["finetuned", "ensemble"] if fine else []))
 
 
 def trigger_designs(recipe: Recipe, ner_head: bool = False) -> list[str]:
@@ -371,6 +373,10 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         fta.save(model_dir)
         arg_models["finetuned"] = fta
         t = lap("arguments_finetuned_fit", t)
+    if "ensemble" in designs:
+        from ..events.arguments import EnsembleArgumentClassifier
+
+        arg_models["ensemble"] = EnsembleArgumentClassifier([arg_models["features"], arg_models["finetuned"]])
     # 5. modality of each trigger mention, trained on the gold triggers of the training split
     from ..events.modality import ModalityClassifier
 

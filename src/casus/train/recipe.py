@@ -89,7 +89,8 @@ class EventsConfig(_Strict):
     # (trigger classification F1 / argument classification F1 on gold input), chosen in the run
     # ner = the NER run's multi-task trigger head (that run trained with transformer.trigger_head: true)
     trigger_model: Literal["head", "crf", "ner", "finetuned", "best"] = "crf"
-    argument_model: Literal["markers", "features", "finetuned", "best"] = "features"
+    # ensemble = the mean of the features and finetuned classifiers' probabilities
+    argument_model: Literal["markers", "features", "finetuned", "ensemble", "best"] = "features"
     finetune: bool = False                  # also train the fine-tuned trigger tagger and argument classifier
     #                                         (design c, casus.events.finetuned; the trigger tagger uses this
     #                                         recipe's transformer: and train: sections)
