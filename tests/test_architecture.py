@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "casus"
 # lowest first; a module may import from its own layer and the layers below (ARCHITECTURE.md)
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("primitives", ("errors", "atomic", "codes")),
-    ("core model", ("model", "schema", "align", "splits", "features", "checks")),
+    ("core model", ("model", "schema", "align", "splits", "features", "checks", "rundir")),
     ("formats", ("formats",)),
     ("metrics", ("metrics", "plots")),
     ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export")),

@@ -35,6 +35,7 @@ from .metrics.events import has_events, score_events
 from .metrics.spans import SCHEMES, Counts, DocScore, SpanReport, aggregate, score_document
 from .model import AnnotationSet, Argument, Document, Event, Span, annotation_from_dict, event_from_dict
 from .schema import Schema, load_schema
+from .rundir import RunDir
 from .store import Repo, find_root
 
 KINDS = ("run", "annotations", "casus", "doccano", "labelstudio", "brat", "conll", "inline")
@@ -90,7 +91,7 @@ def _looks_inline(head: str) -> bool:
 def detect_kind(path: Path) -> str:
     """The source kind of ``path`` from its layout, extension and first bytes."""
     if path.is_dir():
-        if (path / "predictions").is_dir() or (path / "metrics.json").is_file() or (path / "casus_run.json").is_file():
+        if (path / "predictions").is_dir() or (path / "metrics.json").is_file() or RunDir(path).has_info():
             return "run"
         if any(path.glob("*.ann")):
             return "brat"

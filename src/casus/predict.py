@@ -13,12 +13,11 @@ under ``torch.inference_mode``, and merges overlapping windows back to one seque
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .align import sentence_ranges, tags_to_token_spans, tokenize
-from .errors import StoreError
+from .rundir import RunDir
 
 SpanT = tuple[int, int, str]
 
@@ -200,7 +199,7 @@ class TransformerPredictor:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         model_dir = Path(run_dir) / "model"
-        info = json.loads((Path(run_dir) / "casus_run.json").read_text())
+        info = RunDir(run_dir).info()
         tok = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         model.eval()
@@ -317,7 +316,7 @@ class CrfPredictor:
     def load(cls, run_dir: Path) -> "CrfPredictor":
         import pycrfsuite
 
-        info = json.loads((Path(run_dir) / "casus_run.json").read_text())
+        info = RunDir(run_dir).info()
         tagger = pycrfsuite.Tagger()
         tagger.open(str(Path(run_dir) / "model" / "model.crfsuite"))
         return cls(tagger, window=info.get("window", 2))
@@ -336,10 +335,7 @@ class CrfPredictor:
 
 def load_predictor(run_dir: Path | str, precision: str = "fp32"):
     run_dir = Path(run_dir)
-    info_path = run_dir / "casus_run.json"
-    if not info_path.is_file():
-        raise StoreError(f"{run_dir}: not a casus run folder (no casus_run.json)")
-    kind = json.loads(info_path.read_text()).get("kind")
+    kind = RunDir(run_dir).info().get("kind")
     if kind == "crf":
         return CrfPredictor.load(run_dir)
     return TransformerPredictor.load(run_dir, precision=precision)

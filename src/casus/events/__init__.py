@@ -10,10 +10,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 __all__ = ["EventPredictor", "predict_records"]
 
@@ -38,17 +37,16 @@ class EventPredictor:
         from .triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
 
         run_dir = Path(run_dir)
-        info_path = run_dir / "casus_run.json"
-        if not info_path.is_file():
-            raise StoreError(f"{run_dir}: not a casus run folder (no casus_run.json)")
-        info = json.loads(info_path.read_text())
+        from ..rundir import RunDir
+
+        info = RunDir(run_dir).info()
         if info.get("kind") != "events":
             raise StoreError(f"{run_dir}: a {info.get('kind')!r} run, not an events run (train one with "
                              "casus train training/minilm-events.yaml)")
         ner_run = None
         for cand in (run_dir / info["ner_run_relative"] if info.get("ner_run_relative") else None,
                      Path(info["ner_run"]) if info.get("ner_run") else None):
-            if cand is not None and (cand / "casus_run.json").is_file():
+            if cand is not None and RunDir(cand).has_info():
                 ner_run = cand
                 break
         if ner_run is None:

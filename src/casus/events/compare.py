@@ -27,8 +27,10 @@ def _error(msg: str) -> Exception:
 
 
 def is_events_run(path: str | Path) -> bool:
+    from ..rundir import INFO
+
     p = Path(path)
-    for name in ("casus_run.json", "metrics.json"):
+    for name in (INFO, "metrics.json"):
         f = p / name
         if f.is_file():
             try:

@@ -140,7 +140,9 @@ class NerTriggerTagger:
         from ..train.transformer import TriggerHead
 
         model_dir = Path(ner_run) / "model"
-        info = json.loads((Path(ner_run) / "casus_run.json").read_text())
+        from ..rundir import RunDir
+
+        info = RunDir(ner_run).info()
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         head = TriggerHead.load(model_dir)
 

@@ -6,7 +6,6 @@ and predicts character spans on raw text through :class:`casus.predict.CrfPredic
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,4 +36,6 @@ def train_crf(recipe: Recipe, out: Path, train_windows: list[dict], tag_names: l
 
 
 def write_run_meta(out: Path, recipe: Recipe) -> None:
-    (out / "casus_run.json").write_text(json.dumps({"kind": "crf", "window": recipe.crf.window}, indent=2) + "\n")
+    from ..rundir import RunDir
+
+    RunDir(out).write_info({"kind": "crf", "window": recipe.crf.window})

@@ -45,8 +45,9 @@ def resolve_run(repo_root: Path, path: str) -> Path:
 
 
 def ner_model_dir(ner_run: Path) -> Path:
-    info_path = ner_run / "casus_run.json"
-    if not info_path.is_file():
+    from ..rundir import RunDir
+
+    if not RunDir(ner_run).has_info():
         raise ConfigError(f"events.ner_run: {ner_run} is not a finished casus run (no casus_run.json); "
                           "train it first: casus train training/minilm-ner.yaml")
     return ner_run / "model"
@@ -57,7 +58,9 @@ def resolve_encoder_path(spec: str, ner_run: Path) -> str:
     from .recipe import DEFAULT_ENCODER
 
     if spec == "ner":
-        info = json.loads((ner_run / "casus_run.json").read_text())
+        from ..rundir import RunDir
+
+        info = RunDir(ner_run).info()
         if info.get("kind") == "crf":
             raise ConfigError(f"events.encoder: ner needs a transformer NER run, {ner_run} is a CRF run; "
                               "set events.encoder: base")
@@ -518,7 +521,9 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     metrics["timing_seconds"] = timing
 
     # run folder
-    (out / "casus_run.json").write_text(json.dumps({
+    from ..rundir import RunDir
+
+    RunDir(out).write_info({
         "kind": "events", "ner_run": str(ner_run.resolve()),
         "ner_run_relative": os.path.relpath(ner_run.resolve(), out.resolve()), "ner_model_sha256": file_sha256(ner_model / "model.safetensors")
         if (ner_model / "model.safetensors").is_file() else None,
@@ -526,7 +531,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         "encoder_layer": encoder.layer,
         "max_length": ec.max_length, "stride": ec.stride, "batch_size": ec.batch_size,
         "trigger_model": trig_primary, "argument_model": arg_primary, "window_sentences": ec.window_sentences,
-        "crf_window": recipe.crf.window, "same_as": ec.same_as, "distant_tolls": ec.distant_tolls, "scheme": recipe.data.scheme}, indent=2) + "\n")
+        "crf_window": recipe.crf.window, "same_as": ec.same_as, "distant_tolls": ec.distant_tolls, "scheme": recipe.data.scheme})
     for split, recs in predictions.items():
         atomic_write(out / "predictions" / f"{split}.jsonl",
                      "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))

@@ -122,7 +122,9 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
 
         from ..errors import StoreError
 
-        if not ((out / "config.yaml").is_file() or (out / "casus_run.json").is_file()):
+        from ..rundir import RunDir
+
+        if not RunDir(out).looks_like_run():
             raise StoreError(f"{out} exists and is not a casus run folder; refusing to overwrite it")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)

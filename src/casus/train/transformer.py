@@ -285,10 +285,11 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
 
 def write_run_meta(out: Path, recipe: Recipe) -> None:
     tc = recipe.transformer
-    (out / "casus_run.json").write_text(json.dumps({
+    from ..rundir import RunDir
+
+    RunDir(out).write_info({
         "kind": "transformer", "subword_labels": tc.subword_labels, "aggregation": tc.aggregation, "decoding": tc.decoding,
-        "max_length": tc.max_length, "stride": tc.stride, "encoder": tc.encoder,
-        "trigger_head": tc.trigger_head}, indent=2) + "\n")
+        "max_length": tc.max_length, "stride": tc.stride, "encoder": tc.encoder, "trigger_head": tc.trigger_head})
 
 
 class TriggerHead:
