@@ -177,7 +177,16 @@ def test_iobes_and_conll_jsonl_export(tmp_path):
     assert res.unrepresentable == 0
     assert export_conll(repo, tmp_path / "conll") == 5
     text = (tmp_path / "conll" / "train.conll").read_text()
-    assert text.startswith("-DOCSTART- ") and " B-" in text
+    assert text.startswith("-DOCSTART-\t") and "\tB-" in text and "ATTACK" not in text  # entities only
+    # one CoNLL writer: the export reads back with the CoNLL reader, entity spans intact
+    from casus.formats import conll
+
+    back = {a.doc_id: a for a in conll.read(tmp_path / "conll" / "train.conll", repo.schema)}
+    for doc_id, a in back.items():
+        gold = repo.annotation(doc_id)
+        want = sorted((s.start, s.end, s.label) for s in gold.spans if s.label != repo.schema.trigger_label)
+        got = sorted((s.start, s.end, s.label) for s in a.spans)
+        assert len(got) == len(want) and [x[2] for x in got] == [x[2] for x in want]
     assert export_jsonl(repo, tmp_path / "jsonl") == 5
     first = json.loads((tmp_path / "jsonl" / "train.jsonl").read_text().splitlines()[0])
     assert first["text"] and first["ner_tags"][0] in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .dataset import document_row, load_manifest, window_rows
+from .dataset import document_row, load_manifest
 from .splits import SPLITS
 from .store import Repo, atomic_write
 
@@ -17,20 +17,16 @@ def _split_docs(repo: Repo):
 
 
 def export_conll(repo: Repo, out: Path, scheme: str = "BIO") -> int:
-    """``out/<split>.conll``: ``-DOCSTART- <doc_id>``, then one token and tag per line, blank line per sentence."""
+    """``out/<split>.conll``: the entity layer of each split in casus's one CoNLL writer
+    (:func:`casus.formats.conll.dumps`, ``triggers=False``): ``-DOCSTART-<TAB><doc_id>``, one token and tag per
+    line, a blank line after each sentence — the same file ``casus export conll`` writes, without triggers."""
+    from .formats import conll
+
     schema = repo.schema
-    names = schema.bio_tags(scheme)
     n = 0
     for split, asets in _split_docs(repo).items():
-        lines: list[str] = []
-        for a in asets:
-            n += 1
-            lines += [f"-DOCSTART- {a.doc_id}", ""]
-            for w in window_rows(a, schema, scheme):
-                for tok, tag in zip(w["tokens"], w["ner_tags"]):
-                    lines.append(f"{tok} {tag if isinstance(tag, str) else names[tag]}")
-                lines.append("")
-        atomic_write(Path(out) / f"{split}.conll", "\n".join(lines) + "\n")
+        n += len(asets)
+        atomic_write(Path(out) / f"{split}.conll", conll.dumps(asets, schema, triggers=False, scheme=scheme))
     return n
 
 
