@@ -374,21 +374,28 @@ def batch_choices(comp: Comparison, prefer: str) -> dict[int, str]:
 @dataclass
 class Outcome:
     comparison: Comparison
-    result: AnnotationSet
+    result: AnnotationSet | None   # None for a dry run (compared, nothing resolved or written)
     path: Any = None
 
 
 def adjudicate(repo: Repo, doc_id: str, *, annotators: Sequence[str] | None = None, prefer: str | None = None,
                out: str = GOLD, replace: bool = False, choose: Callable[[Comparison, Region], str] | None = None,
-               dry_run: bool = False, date: str | None = None) -> Outcome:
+               dry_run: bool = False, date: str | None = None,
+               on_compare: Callable[[Comparison], None] | None = None) -> Outcome:
     """Compare, resolve (``prefer`` in batch, else ``choose(comparison, region)`` per disagreement) and
-    write ``out`` (gold or a pass name). An existing output file is refused without ``replace``."""
+    write ``out`` (gold or a pass name). An existing output file is refused without ``replace``.
+    ``on_compare(comparison)`` is called once the versions are compared, before any choice (the CLI shows
+    the disagreements there); a dry run stops after it and writes nothing."""
     if out != GOLD and not ID_RE.match(out):
         raise CasusError(f"output name {out!r}: a pass name is letters, digits, _ . -")
     target = repo.annotation_path(doc_id, out)
     if target.is_file() and not replace and not dry_run:
         raise StoreError(f"{target} exists; pass --replace to overwrite it with the adjudicated version")
     comp = compare(load_versions(repo, doc_id, annotators))
+    if on_compare is not None:
+        on_compare(comp)
+    if dry_run:
+        return Outcome(comparison=comp, result=None)
     if prefer is not None:
         choices = batch_choices(comp, prefer)
     elif choose is not None:
@@ -398,7 +405,4 @@ def adjudicate(repo: Repo, doc_id: str, *, annotators: Sequence[str] | None = No
     else:
         choices = {}
     result = resolve(comp, choices, annotator=out, prefer=prefer, date=date)
-    outcome = Outcome(comparison=comp, result=result)
-    if not dry_run:
-        outcome.path = repo.write_annotation(result, out)
-    return outcome
+    return Outcome(comparison=comp, result=result, path=repo.write_annotation(result, out))

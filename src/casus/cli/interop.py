@@ -11,8 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import interop
-from ..errors import CasusError, StoreError
-from ..model import ID_RE
+from ..errors import StoreError
 from ..store import GOLD
 from ._app import RootOption, app, console, err_console, handled, open_repo
 
@@ -180,27 +179,20 @@ def adjudicate(
                 return adj.SKIP
             err_console.print(f"answer one of {', '.join(opts)}, d or s")
 
-    with handled():
-        if out != GOLD and not ID_RE.match(out):
-            raise CasusError(f"--out {out!r}: a pass name is letters, digits, _ . -")
-        repo = open_repo(root)
-        target = repo.annotation_path(doc_id, out)
-        if target.is_file() and not replace and not dry_run:
-            raise StoreError(f"{target} exists; pass --replace to overwrite it with the adjudicated version")
-        comp = adj.compare(adj.load_versions(repo, doc_id, names or None))
+    def show(comp) -> None:
         n_agreed = sum(1 for r in comp.regions if r.agreed)
         console.print(f"{doc_id}: versions {', '.join(v.name for v in comp.versions)}; {n_agreed} agreed region(s), "
                       f"{len(comp.disagreements)} disagreement(s)", markup=False)
         if comp.disagreements:
             console.print(_table(comp, f"disagreements in {doc_id}"))
-        if dry_run:
-            return
-        if prefer is not None:
-            choices = adj.batch_choices(comp, prefer)
-        else:
-            choices = {r.index: choose(comp, r) for r in comp.disagreements}
-        result = adj.resolve(comp, choices, annotator=out, prefer=prefer)
-        path = repo.write_annotation(result, out)
+
+    with handled():
+        repo = open_repo(root)
+        outcome = adj.adjudicate(repo, doc_id, annotators=names or None, prefer=prefer, out=out, replace=replace,
+                                 choose=choose, dry_run=dry_run, on_compare=show)
+    if dry_run:
+        return
+    result, path = outcome.result, outcome.path
     notes = result.provenance["adjudication"]["notes"]
     for n in notes:
         err_console.print(f"note: {n}", style="yellow", markup=False)
