@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core model", ("model", "schema", "align", "splits", "features", "checks", "rundir")),
     ("formats", ("formats",)),
     ("metrics", ("metrics", "plots")),
-    ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export")),
+    ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export", "contribute")),
     ("models", ("train", "predict", "predict_io", "events")),
     ("evaluation", ("evaluation", "report", "reference", "interop", "benchmarks")),
     ("cli", ("cli",)),

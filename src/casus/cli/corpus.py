@@ -10,13 +10,11 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from ..errors import ConflictError, InlineSyntaxError, Problem, StoreError, ValidationFailed
 from ..formats import inline
-from ..model import ID_RE
 from ..stats import corpus_stats
-from ..store import GOLD, WriteBatch
+from ..store import GOLD
 from ..validate import validate_repo
-from ._app import OutputFormat, RootOption, app, console, err_console, handled, open_repo, print_problems
+from ._app import OutputFormat, RootOption, app, console, handled, open_repo, print_problems
 
 
 @app.command()
@@ -89,62 +87,17 @@ def add(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Validate contributed files and write them into corpus/ and annotations/ (all or nothing)."""
+    from ..contribute import apply_add, plan_add
+
     with handled():
         repo = open_repo(root)
-        if annotator is not None and (annotator == GOLD or not ID_RE.match(annotator)):
-            raise StoreError(f"--annotator {annotator!r}: use letters, digits, _ . - (not 'gold'); it names a folder")
-        parsed = []
-        problems: list[Problem] = []
-        for f in files:
-            try:
-                raw = f.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(Problem(file=str(f), code="unreadable", message=str(exc), hint="pass a UTF-8 text file"))
-                continue
-            try:
-                p = inline.parse(raw, repo.schema, str(f))
-            except InlineSyntaxError as exc:
-                problems += exc.problems
-                continue
-            try:
-                repo.check_clash(p.document)
-            except ConflictError as exc:
-                problems.append(Problem(file=str(f), code="id-clash", message=str(exc),
-                                        hint="choose another id in the header"))
-                continue
-            who = annotator or GOLD
-            target = repo.annotation_path(p.document.id, who)
-            if target.is_file() and not replace:
-                existing = repo.annotation(p.document.id, who, check=False)
-                if (existing.spans, existing.events) != (p.annotation.spans, p.annotation.events):
-                    problems.append(Problem(file=str(f), code="would-overwrite",
-                                            message=f"{target} already holds a different annotation",
-                                            hint="pass --replace to overwrite it on purpose"))
-                    continue
-            parsed.append(p)
-        seen = Counter(p.document.id for p in parsed)
-        for doc_id, n in seen.items():
-            if n > 1:
-                problems.append(Problem(file=",".join(str(f) for f in files), code="duplicate-id",
-                                        message=f"{n} files share document id {doc_id}", hint="give each file its own id"))
-        if [p for p in problems if p.severity == "error"]:
-            raise ValidationFailed(problems)
+        parsed = plan_add(repo, files, annotator=annotator, replace=replace)
         if dry_run:
             console.print(f"{len(parsed)} file(s) valid; nothing written (--dry-run).", style="green")
             return
-        batch = WriteBatch()
-        done = []
-        for p in parsed:
-            aset = p.annotation.with_(annotator=annotator or GOLD)
-            if annotator is None or not repo.has_document(p.document.id):
-                repo.stage_document(p.document, batch)  # a pass never rewrites an existing document's metadata
-            done.append((aset, repo.stage_annotation(aset, batch, annotator or GOLD)))
-        try:
-            batch.commit()
-        except OSError as exc:
-            raise StoreError(f"writing failed ({exc}); nothing was written") from exc
-        for aset, path in done:
-            console.print(f"added {aset.doc_id}: {len(aset.spans)} spans, {len(aset.events)} events -> {path.relative_to(repo.root)}")
+        done = apply_add(repo, parsed, annotator=annotator)
+    for aset, path in done:
+        console.print(f"added {aset.doc_id}: {len(aset.spans)} spans, {len(aset.events)} events -> {path.relative_to(repo.root)}")
 
 
 @app.command()
