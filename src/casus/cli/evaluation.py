@@ -333,31 +333,15 @@ def agree(
     root: Optional[Path] = RootOption,
 ) -> None:
     """Agreement between independent passes (annotations/passes/<name>/) and of each pass with gold."""
-    from ..evaluation import default_labels, parse_labels
-    from ..metrics.agreement import agreement, agreement_groups, original_versions
+    from ..evaluation import parse_labels, repo_agreement
 
     fmt = fmt.value
     with handled(fmt):
         repo = _repo(root)
         if repo is None:
             raise StoreError("agree needs a casus repository; run inside it or pass --root")
-        wanted = parse_labels(list(annotators) + list(names or [])) or []
-        have = repo.annotators()
-        missing = [n for n in wanted if n != "gold" and n not in have]
-        if missing:
-            raise StoreError(f"no pass folder annotations/passes/{missing[0]}/ (passes: {', '.join(have) or 'none'})")
-        chosen = [n for n in wanted if n != "gold"] or have
-        include_gold = not wanted or "gold" in wanted or len(chosen) == 1
-        if not chosen:
-            raise StoreError(f"no independent passes in {repo.passes_dir}; agreement needs at least one pass")
-        sets = {n: {d: repo.annotation(d, n) for d in repo.pass_ids(n)} for n in chosen}
-        if include_gold:
-            shared = set().union(*(set(s) for s in sets.values()))
-            sets["gold"] = {d: repo.annotation(d) for d in repo.gold_ids() if d in shared}
-        flat = [a for s in sets.values() for a in s.values()]
-        labs = parse_labels(labels) or default_labels(repo.schema, flat, repo.schema.trigger_label)
-        res = agreement(sets, labs, trigger_label=repo.schema.trigger_label, seed=seed, n_boot=resamples,
-                        groups=agreement_groups(repo), originals=original_versions(repo))
+        res = repo_agreement(repo, parse_labels(list(annotators) + list(names or [])) or [], parse_labels(labels),
+                             seed=seed, n_boot=resamples)
         if out is not None:
             target = Path(out) if Path(out).is_absolute() else repo.root / out  # relative to the repository
             atomic_write(target / "metrics.json", json.dumps(res, indent=2) + "\n")
