@@ -203,7 +203,12 @@ class TransformerPredictor:
         tok = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForTokenClassification.from_pretrained(model_dir)
         model.eval()
-        return cls(model, tok, mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
+        return cls.from_info(model, tok, info, **kw)
+
+    @classmethod
+    def from_info(cls, model, tokenizer, info: dict, **kw) -> "TransformerPredictor":
+        """A predictor with a run's windows and decoding (its ``casus_run.json``) around ``model``."""
+        return cls(model, tokenizer, mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
                    stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"),
                    decoding=info.get("decoding", "greedy"), **kw)
 
@@ -264,18 +269,18 @@ class TransformerPredictor:
         return results
 
     def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
-        out = []
-        for enc, logits, words in self.logits_for(texts, progress=progress):
-            pred = logits.argmax(-1).tolist() if len(enc.input_ids) else []
-            if self.mode == "all":
-                spans, conflicts = decode_words(logits, enc.offsets, enc.piece_word, self.id2label, self.aggregation,
-                                                self.decoding)
-                self.subword_conflicts += conflicts
-                out.append(spans)
-            else:
-                wtags = [self.id2label[pred[f]] if f >= 0 else "O" for f in enc.first_subword]
-                out.append([(words[i][0], words[j][1], lab) for i, j, lab in tags_to_token_spans(wtags)])
-        return out
+        return [self.decode(enc, logits, words) for enc, logits, words in self.logits_for(texts, progress=progress)]
+
+    def decode(self, enc, logits, words) -> list[SpanT]:
+        """One document's spans from its merged logits (:meth:`logits_for`), word-safe, by the run's decoding."""
+        if self.mode == "all":
+            spans, conflicts = decode_words(logits, enc.offsets, enc.piece_word, self.id2label, self.aggregation,
+                                            self.decoding)
+            self.subword_conflicts += conflicts
+            return spans
+        pred = logits.argmax(-1).tolist() if len(enc.input_ids) else []
+        wtags = [self.id2label[pred[f]] if f >= 0 else "O" for f in enc.first_subword]
+        return [(words[i][0], words[j][1], lab) for i, j, lab in tags_to_token_spans(wtags)]
 
 
 def crf_features(words: Sequence[str], i: int, window: int = 2) -> dict[str, object]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import shutil
 import time
 from pathlib import Path
@@ -43,7 +42,19 @@ def _strict_f1(gold: Sequence[set], pred: Sequence[set]) -> float:
 
 # -- triggers ----------------------------------------------------------------------------------------
 
-class FinetunedTriggerTagger:
+class _ScoredTagger:
+    """A trigger tagger read through a :class:`~casus.predict.TransformerPredictor` (``self.predictor``)."""
+
+    predictor: Any
+
+    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
+        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
+
+    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
+        return scored_spans(self.predictor, texts, progress)
+
+
+class FinetunedTriggerTagger(_ScoredTagger):
     name = "finetuned"
 
     def __init__(self, predictor: Any = None):
@@ -81,12 +92,6 @@ class FinetunedTriggerTagger:
         self.predictor = TransformerPredictor.load(work, threads=recipe.train.threads)
         return {k: v for k, v in info.items() if k != "log"} | {"dev_log": info["log"]}
 
-    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
-        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
-
-    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
-        return scored_spans(self.predictor, texts, progress)
-
     @classmethod
     def load(cls, model_dir: Path, threads: int | None = None) -> "FinetunedTriggerTagger":
         from ..predict import TransformerPredictor
@@ -99,10 +104,10 @@ def scored_spans(predictor: Any, texts: Sequence[str], progress: bool = False) -
     span's sub-words."""
     import torch
 
-    spans = predictor.predict(list(texts), progress=progress)
     out = []
     o = next((k for k, v in predictor.id2label.items() if v == "O"), 0)
-    for (enc, logits, _), doc in zip(predictor.logits_for(list(texts)), spans):
+    for enc, logits, words in predictor.logits_for(list(texts), progress=progress):  # one forward pass
+        doc = predictor.decode(enc, logits, words)
         prob = torch.softmax(logits.float(), -1)[:, o].numpy() if len(enc.input_ids) else np.zeros(0)
         scored = []
         for a, b, lab in doc:
@@ -112,7 +117,7 @@ def scored_spans(predictor: Any, texts: Sequence[str], progress: bool = False) -
     return out
 
 
-class NerTriggerTagger:
+class NerTriggerTagger(_ScoredTagger):
     """Design ``ner``: the multi-task trigger head of a NER run trained with ``transformer.trigger_head``
     (:class:`casus.train.transformer.TriggerHead`), read through that run's own windows and decoding. Costs
     nothing to train in the events stage: the NER run learnt it."""
@@ -161,17 +166,7 @@ class NerTriggerTagger:
 
         view = HeadView()
         view.eval()
-        pred = TransformerPredictor(view, AutoTokenizer.from_pretrained(model_dir),
-                                    mode=info.get("subword_labels", "first"), max_length=info.get("max_length", 256),
-                                    stride=info.get("stride", 64), aggregation=info.get("aggregation", "first"),
-                                    decoding=info.get("decoding", "greedy"), threads=threads)
-        return cls(pred)
-
-    def predict(self, texts: Sequence[str], progress: bool = False) -> list[list[SpanT]]:
-        return [[(a, b, lab) for a, b, lab, _ in doc] for doc in self.predict_scored(texts, progress)]
-
-    def predict_scored(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int, str, float]]]:
-        return scored_spans(self.predictor, texts, progress)
+        return cls(TransformerPredictor.from_info(view, AutoTokenizer.from_pretrained(model_dir), info, threads=threads))
 
 
 # -- arguments ---------------------------------------------------------------------------------------
@@ -302,6 +297,7 @@ class FinetunedArgumentClassifier:
         from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
 
         from ..train.encoding import resolve_encoder
+        from ..train.transformer import make_batches
 
         torch.set_num_threads(threads)
         torch.manual_seed(seed)
@@ -325,14 +321,10 @@ class FinetunedArgumentClassifier:
         log = []
         dev_gold = [p.role for p in dev[0]] if dev is not None else []
         t0 = time.time()
+        lengths = [(it["ids"],) for it in items]  # make_batches buckets by the length of element 0
         for epoch in range(1, epochs + 1):
-            rng = random.Random(seed * 100_003 + epoch)
             torch.manual_seed(seed * 1000 + epoch)
-            order = list(range(len(items)))
-            rng.shuffle(order)
-            order.sort(key=lambda i: len(items[i]["ids"]))
-            batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-            rng.shuffle(batches)
+            batches = make_batches(lengths, self.batch_size, seed, epoch, bucketing=True)
             it: Any = batches
             if progress:
                 from tqdm import tqdm

@@ -87,6 +87,33 @@ def mentions_of(aset: AnnotationSet, schema) -> tuple[list, list, dict[tuple[str
     return ents, trigs, gold
 
 
+def gold_inputs(gold: dict[str, AnnotationSet], ids: Sequence[str], schema) -> tuple[list, list]:
+    """Per document of ``ids``: (text, trigger mentions, entity mentions), and its gold role links."""
+    docs, links = [], []
+    for d in ids:
+        ents, trigs, lk = mentions_of(gold[d], schema)
+        docs.append((gold[d].text, trigs, ents))
+        links.append(lk)
+    return docs, links
+
+
+def gold_candidate_pairs(docs: Sequence, links: Sequence, schema, window: int) -> list:
+    """Candidate (trigger, entity) pairs of :func:`gold_inputs` documents, with their gold roles."""
+    from ..events.arguments import candidate_pairs
+
+    out = []
+    for k, (text, trigs, ents) in enumerate(docs):
+        out += candidate_pairs(k, text, trigs, ents, schema, window, links[k])
+    return out
+
+
+def pairs_by_doc(pairs: Sequence) -> dict[int, list]:
+    by_doc: dict[int, list] = {}
+    for p in pairs:
+        by_doc.setdefault(p.doc, []).append(p)
+    return by_doc
+
+
 def with_predicted_args(aset: AnnotationSet, pairs: Sequence) -> AnnotationSet:
     """Gold spans and events, arguments replaced by the predicted links (gold-input setting)."""
     args: dict[str, list[Argument]] = {}
@@ -218,20 +245,12 @@ class EventModels:
 
         trig_conf: list[dict[tuple[int, int], float]] = [{} for _ in documents]
         if triggers is None:
-            tagger = self.triggers[trigger_design]
-            texts = [d.text for d in documents]
-            if hasattr(tagger, "predict_scored"):
-                scored = tagger.predict_scored(texts)
-                triggers = [[(a, b, lab) for a, b, lab, _ in doc] for doc in scored]
-                trig_conf = [{(a, b): c for a, b, _, c in doc} for doc in scored]
-            else:
-                triggers = tagger.predict(texts)
+            scored = self.triggers[trigger_design].predict_scored([d.text for d in documents])  # every design has it
+            triggers = [[(a, b, lab) for a, b, lab, _ in doc] for doc in scored]
+            trig_conf = [{(a, b): c for a, b, _, c in doc} for doc in scored]
         built = [build_annotation(doc, ents, trigs, self.schema) for doc, ents, trigs in zip(documents, entities, triggers)]
         docs = [(doc.text, tm, em) for doc, (_, em, tm) in zip(documents, built)]
-        pairs = self.link(argument_design, docs)
-        by_doc: dict[int, list] = {}
-        for p in pairs:
-            by_doc.setdefault(p.doc, []).append(p)
+        by_doc = pairs_by_doc(self.link(argument_design, docs))
         # confidences for the records (casus.events.confidence): trigger spans, and (trigger, entity) links
         self.last_confidence = [
             {"triggers": trig_conf[d],
@@ -252,7 +271,7 @@ class EventModels:
 def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebuilt: bool, t0: float,
                train_docs: list[dict], train_windows: list[dict], progress: bool = True) -> dict[str, Any]:
     from ..features import trigger_tag_names
-    from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier, candidate_pairs
+    from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier
     from ..events.records import assemble_records
     from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
     from ..metrics.events import score_events, score_modality
@@ -333,14 +352,8 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     t = time.time()
 
     # 4. argument classifiers, both designs, trained on gold triggers and entities of the training split
-    train_docs_m, train_links = [], []
-    for d in train_ids:
-        ents, trigs, links = mentions_of(gold[d], schema)
-        train_docs_m.append((gold[d].text, trigs, ents))
-        train_links.append(links)
-    train_pairs = []
-    for k, (text, trigs, ents) in enumerate(train_docs_m):
-        train_pairs += candidate_pairs(k, text, trigs, ents, schema, ec.window_sentences, train_links[k])
+    train_docs_m, train_links = gold_inputs(gold, train_ids, schema)
+    train_pairs = gold_candidate_pairs(train_docs_m, train_links, schema, ec.window_sentences)
     feat = FeatureArgumentClassifier()
     feat_info = feat.fit(train_pairs, train_docs_m, C=ec.argument_C, seed=recipe.seed)
     feat.save(model_dir)
@@ -360,11 +373,8 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
     if "finetuned" in designs:
         from ..events.finetuned import FinetunedArgumentClassifier
 
-        dev_m, dev_pairs = [], []
-        for k, d in enumerate(split_ids.get("dev", [])):
-            ents, trigs, links = mentions_of(gold[d], schema)
-            dev_m.append((gold[d].text, trigs, ents))
-            dev_pairs += candidate_pairs(k, gold[d].text, trigs, ents, schema, ec.window_sentences, links)
+        dev_m, dev_links = gold_inputs(gold, split_ids.get("dev", []), schema)
+        dev_pairs = gold_candidate_pairs(dev_m, dev_links, schema, ec.window_sentences)
         roles = sorted({r for et in schema.event_types.values() for r in et.roles})
         fta = FinetunedArgumentClassifier(schema.entity_labels, ["none"] + roles, window=ec.window_sentences,
                                           max_length=ec.argument_max_length, batch_size=ec.argument_batch_size,
@@ -408,16 +418,9 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
         for name in tdesigns:
             ev = score_events({d: (gold[d], trigger_only(gold[d], trig_pred[name][d], schema)) for d in dids}, n_boot=0)
             dev_choice["triggers"][name] = ev["trigger_cls"]["f1"]
-        gd, gl = [], []
-        for d in dids:
-            ents, trigs, links = mentions_of(gold[d], schema)
-            gd.append((gold[d].text, trigs, ents))
-            gl.append(links)
+        gd, gl = gold_inputs(gold, dids, schema)
         for design in designs:
-            pairs = models.link(design, gd, gl)
-            by_doc: dict[int, list] = {}
-            for p in pairs:
-                by_doc.setdefault(p.doc, []).append(p)
+            by_doc = pairs_by_doc(models.link(design, gd, gl))
             ev = score_events({d: (gold[d], with_predicted_args(gold[d], by_doc.get(k, []))) for k, d in enumerate(dids)},
                               n_boot=0)
             dev_choice["arguments"][design] = ev["arg_cls"]["f1"]
@@ -446,11 +449,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             ev = score_events(pairs, seed=recipe.seed, n_boot=nb)
             m["triggers"][name] = _summary(ev, ("documents", "trigger_id", "trigger_cls", "trigger_type", "per_type"))
         # arguments on gold triggers and gold entities
-        gdocs, glinks = [], []
-        for d in ids:
-            ents, trigs, links = mentions_of(gold[d], schema)
-            gdocs.append((gold[d].text, trigs, ents))
-            glinks.append(links)
+        gdocs, glinks = gold_inputs(gold, ids, schema)
         gold_records = {d: assemble_records(gold[d], schema) for d in ids}
         m["arguments_gold_input"], m["records_gold_input"] = {}, {}
         for design in designs:
@@ -458,9 +457,7 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
             pairs = models.link(design, gdocs, glinks)
             lap(f"arguments_{design}_predict_gold_{split}", t1)
             cand_links = sum(1 for p in pairs if glinks[p.doc].get((p.trigger.id, p.entity.id)))
-            by_doc: dict[int, list] = {}
-            for p in pairs:
-                by_doc.setdefault(p.doc, []).append(p)
+            by_doc = pairs_by_doc(pairs)
             psets = {d: with_predicted_args(gold[d], by_doc.get(k, [])) for k, d in enumerate(ids)}
             ev = score_events({d: (gold[d], psets[d]) for d in ids}, seed=recipe.seed, n_boot=nb)
             entry = _summary(ev, ("documents", "arg_id", "arg_cls", "per_role"))

@@ -218,10 +218,13 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             tensors = collate(examples, b, tokenizer.pad_token_id)
             ids, mask, labels = tensors[:3]
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=tl.bf16):
-                res = model(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device),
+                # with transformer.o_weight the (weighted) loss is computed here, not a second time by the model
+                res = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                            labels=labels.to(device) if class_weight is None else None,
                             output_hidden_states=head is not None)
-                loss = res.loss
-                if class_weight is not None:  # transformer.o_weight: the O tag down-weighted
+                if class_weight is None:
+                    loss = res.loss
+                else:
                     loss = torch.nn.functional.cross_entropy(res.logits.reshape(-1, res.logits.shape[-1]).float(),
                                                              labels.to(device).reshape(-1), weight=class_weight,
                                                              ignore_index=IGNORE)
