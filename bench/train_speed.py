@@ -23,13 +23,13 @@ def _examples(encoder: str, max_length: int):
 
     from casus.schema import load_schema
     from casus.train.encoding import resolve_encoder
-    from casus.train.recipe import Recipe
+    from casus.train.recipe import TransformerRecipe
     from casus.train.transformer import build_examples
     import pyarrow.parquet as pq
 
     schema = load_schema(_common.ROOT / "annotations" / "schema.yaml")
     rows = pq.read_table(_common.ROOT / "build" / "dataset" / "data" / "documents" / "train.parquet").to_pylist()
-    recipe = Recipe(name="bench", seed=1, kind="transformer", transformer={"encoder": encoder, "max_length": max_length})
+    recipe = TransformerRecipe(name="bench", seed=1, kind="transformer", transformer={"encoder": encoder, "max_length": max_length})
     tok = AutoTokenizer.from_pretrained(resolve_encoder(encoder))
     ex, _ = build_examples(tok, rows, schema.bio_tags("BIO"), recipe)
     return tok, ex, schema.bio_tags("BIO")

@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("metrics", ("metrics", "plots")),
     ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export", "contribute")),
     ("models", ("train", "predict", "predict_io", "events")),
-    ("evaluation", ("evaluation", "report", "reference", "interop", "benchmarks")),
+    ("evaluation", ("evaluation", "report", "reference", "interop", "preannotate", "benchmarks")),
     ("cli", ("cli",)),
 ]
 

@@ -14,7 +14,8 @@ import pytest
 from casus.events.arguments import Pair
 from casus.events.confidence import attach_confidence, withhold
 from casus.events.main_event import dateline, place_level, place_of, rank_records, stays_apart
-from casus.events.records import assemble_records, attach_events, build_annotation, write_records
+from casus.events.record_io import write_records
+from casus.events.records import assemble_records, attach_events, build_annotation
 from casus.metrics.records import main_fields, score_records
 from casus.model import Document
 from casus.schema import load_schema

@@ -131,7 +131,7 @@ def test_predict_events_on_a_new_article(trained, tmp_path):
         if d["source"] == "text":
             assert text[d["start"]:d["end"]] == d["text"] == "Saturday"
     # the same records as Label Studio tasks, and back
-    from casus.events.records import import_labelstudio
+    from casus.events.record_io import import_labelstudio
     from casus.schema import load_schema
 
     back = import_labelstudio(ls, load_schema(run / "schema.yaml"), source="predictions",

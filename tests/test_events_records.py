@@ -8,8 +8,8 @@ import json
 import pytest
 
 from casus.events.arguments import Mention, Pair
-from casus.events.records import (assemble_records, attach_events, build_annotation, event_date, export_labelstudio,
-                                  import_labelstudio, toll, write_records)
+from casus.events.record_io import export_labelstudio, import_labelstudio, write_records
+from casus.events.records import assemble_records, attach_events, build_annotation, event_date, toll
 from casus.model import Document
 from casus.schema import load_schema
 

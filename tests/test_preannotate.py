@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from casus import interop
+from casus import preannotate
 from casus.predict import load_predictor
 from casus.store import Repo
 
@@ -94,7 +94,7 @@ def test_preannotate_doccano_and_library(crf_run, tmp_path):
     # a plain text file works too, and the library call is what `casus predict --export` uses
     txt = tmp_path / "new-article.txt"
     txt.write_text(repo.document(repo.gold_ids()[0]).text, encoding="utf-8")
-    asets = interop.preannotate(run, [str(txt)], "doccano", tmp_path / "one.jsonl", repo=repo)
+    asets = preannotate.preannotate(run, [str(txt)], "doccano", tmp_path / "one.jsonl", repo=repo)
     assert [a.doc_id for a in asets] == ["new-article"] and asets[0].annotator == "crf-tiny"
     fresh = make_repo(tmp_path / "fresh")
     r = run_cli(["import", "doccano", str(tmp_path / "one.jsonl"), "--annotator", "ann"], fresh)

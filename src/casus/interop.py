@@ -23,10 +23,7 @@ its corpus files untouched; only the annotation is written.
 **Export** (:func:`export`) writes gold (or one annotator's pass), all documents or a selection
 (``--split`` from ``annotations/splits.json``, ``--docs``).
 
-**Pre-annotation** (:func:`preannotate`) runs a trained model and writes its spans for review in a tool:
-Label Studio *predictions* (``model_version`` = the run name) or doccano JSONL. After correction in the
-tool, ``casus import labelstudio FILE --annotator NAME`` (or ``casus import doccano FILE --annotator
-NAME``) brings them back as a pass.
+Pre-annotation (a run's spans for review in a tool) is :mod:`casus.preannotate`.
 """
 
 from __future__ import annotations
@@ -40,17 +37,29 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .errors import CasusError, ConflictError, FormatError, Problem, StoreError, ValidationFailed
+from .formats.base import ID_GENERATED
 from .model import ID_RE, AnnotationSet, Document, Span, text_sha256
 from .store import GOLD, Repo, atomic_write, dumps_annotation
 from .checks import META_REQUIRED, check_annotation, check_metadata
 
-FORMATS = ("doccano", "labelstudio", "brat", "conll", "inline")
-EXPORT_FORMATS = FORMATS + ("labelstudio-config",)
 DEFAULT_META = {"title": "unknown", "region": "unknown", "licence": "unknown", "kind": "imported"}
 INLINE_SUFFIX = ".casus.txt"
 
-__all__ = ["FORMATS", "EXPORT_FORMATS", "read_format", "write_format", "hash_id", "ImportItem", "ImportPlan",
-           "plan_import", "apply_import", "import_file", "select", "export", "preannotate", "run_name"]
+
+def formats() -> tuple[str, ...]:
+    """The formats ``casus import`` reads: every registered format (casus.formats.registry)."""
+    from .formats import registry
+
+    return registry.names()
+
+
+def export_formats() -> tuple[str, ...]:
+    from .formats import registry
+
+    return registry.names(writable=True) + ("labelstudio-config",)
+
+__all__ = ["formats", "export_formats", "read_format", "write_format", "hash_id", "ImportItem", "ImportPlan",
+           "plan_import", "apply_import", "import_file", "select", "export", "placeholder_attrs"]
 
 
 def today() -> str:
@@ -68,69 +77,23 @@ def safe_name(name: str) -> str:
     return s if ID_RE.match(s) else "a" + s
 
 
-def _check_fmt(fmt: str, allowed: Sequence[str]) -> None:
-    if fmt not in allowed:
-        raise CasusError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
-
-
 _UNEXPECTED = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, UnicodeError)
 
 
 # -- reading and writing any format ----------------------------------------------------------------
 
 
-def _read_inline(src: Path, schema: Any) -> list[AnnotationSet]:
-    from .errors import InlineSyntaxError
-    from .formats import inline
-
-    if src.is_dir():
-        files = sorted(src.glob(f"*{INLINE_SUFFIX}"))
-        if not files:
-            raise FormatError(f"{src}: no *{INLINE_SUFFIX} files in this folder")
-    elif src.is_file():
-        files = [src]
-    else:
-        raise FormatError(f"{src}: file not found")
-    out: list[AnnotationSet] = []
-    problems: list[Problem] = []
-    for f in files:
-        try:
-            raw = f.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(file=str(f), code="not-utf8", message=f"not valid UTF-8 at byte {exc.start}",
-                                    hint="save the file as UTF-8"))
-            continue
-        try:
-            p = inline.parse(raw, schema, str(f))
-        except InlineSyntaxError as exc:
-            problems += exc.problems
-            continue
-        out.append(p.annotation)
-    if [p for p in problems if p.severity == "error"]:
-        raise ValidationFailed(problems)
-    return out
-
-
 def read_format(fmt: str, src: Path | str, schema: Any, *, source: str = "annotations", pick: str = "latest",
                 offsets: str = "utf16") -> list[AnnotationSet]:
-    """Read ``src`` in ``fmt`` with line endings as they are. Malformed input raises FormatError (or
-    ValidationFailed for inline markup) naming the file and the place; never another exception."""
-    from .formats import brat, conll, doccano, labelstudio
+    """Read ``src`` in the registered format ``fmt`` (:mod:`casus.formats.registry`) with line endings as they
+    are. Malformed input raises FormatError (or ValidationFailed for inline markup) naming the file and the
+    place; never another exception."""
+    from .formats import registry
 
-    _check_fmt(fmt, FORMATS)
+    f = registry.get(fmt)
     src = Path(src)
     try:
-        if fmt == "doccano":
-            return doccano.read(src, schema, offsets=offsets)
-        if fmt == "labelstudio":
-            return labelstudio.read(src, schema, source=source, pick=pick, offsets=offsets)
-        if fmt == "brat":
-            if not src.exists():
-                raise FormatError(f"{src}: not found (brat input is a folder of .txt + .ann files, or one .ann)")
-            return brat.read(src, schema)
-        if fmt == "conll":
-            return conll.read(src, schema)
-        return _read_inline(src, schema)
+        return f.read_with(src, schema, source=source, pick=pick, offsets=offsets)
     except CasusError:
         raise
     except _UNEXPECTED as exc:  # a converter tripped over input it did not foresee: still no traceback
@@ -139,85 +102,10 @@ def read_format(fmt: str, src: Path | str, schema: Any, *, source: str = "annota
 
 def write_format(fmt: str, asets: Sequence[AnnotationSet], out: Path | str, schema: Any, *,
                  offsets: str = "utf16", target: str = "annotations") -> None:
-    """Write ``asets`` in ``fmt``: a file (doccano, labelstudio, conll) or a folder (brat, inline)."""
-    from .formats import brat, conll, doccano, inline, labelstudio
+    """Write ``asets`` in ``fmt``: a file or a folder, as the format's ``container`` says."""
+    from .formats import registry
 
-    _check_fmt(fmt, FORMATS)
-    out = Path(out)
-    if fmt == "doccano":
-        doccano.write(asets, out, schema, offsets=offsets)
-    elif fmt == "labelstudio":
-        labelstudio.write(asets, out, schema, offsets=offsets, target=target)
-    elif fmt == "brat":
-        brat.write(asets, out, schema)
-    elif fmt == "conll":
-        conll.write(asets, out, schema)
-    else:
-        texts = {a.doc_id: inline.dump(a, schema) for a in asets}  # all or nothing: dump every one first
-        out.mkdir(parents=True, exist_ok=True)
-        for doc_id, text in texts.items():
-            atomic_write(out / f"{doc_id}{INLINE_SUFFIX}", text)
-
-
-# -- which document ids came from the source -------------------------------------------------------
-
-
-def _stem(name: str, default: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.\-]", "_", Path(name).stem) or default
-
-
-def _explicit_ids(fmt: str, src: Path) -> tuple[set[str] | None, str]:
-    """(ids the source names, file stem the converter uses for generated ids); None = every id is explicit."""
-    if fmt in ("brat", "inline"):
-        return None, ""
-    raw = src.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
-    ids: set[str] = set()
-    if fmt == "conll":
-        for line in raw.split("\n"):
-            fields = line.strip().split("\t") if "\t" in line else line.split()
-            if fields and fields[0].strip() == "-DOCSTART-":
-                for f in fields[1:]:
-                    f = f.strip()
-                    if f and f != "-X-" and not re.match(r"^(?:O|[BIES]-\S+)$", f):
-                        ids.add(f)
-                        break
-        return ids, _stem(str(src), "doc")
-
-    def add(v: Any) -> None:
-        if v is not None and not isinstance(v, (dict, list)):
-            ids.add(str(v))
-
-    if fmt == "doccano":
-        recs: list[Any] = []
-        if raw.lstrip().startswith("["):
-            try:
-                recs = json.loads(raw)
-            except json.JSONDecodeError:
-                recs = []
-        else:
-            for line in raw.splitlines():
-                if line.strip():
-                    try:
-                        recs.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        pass
-        for r in recs if isinstance(recs, list) else []:
-            if isinstance(r, dict):
-                meta = r.get("meta") if isinstance(r.get("meta"), dict) else {}
-                for v in (r.get("doc_id"), meta.get("doc_id"), r.get("id")):
-                    if v is not None:
-                        add(v)
-                        break
-        return ids, _stem(str(src), "doc")
-    # labelstudio
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        data = []
-    for t in ([data] if isinstance(data, dict) else data if isinstance(data, list) else []):
-        if isinstance(t, dict) and isinstance(t.get("data"), dict):
-            add(t["data"].get("doc_id", t.get("id")))
-    return ids, _stem(str(src), "task")
+    registry.get(fmt, writable=True).write_with(asets, Path(out), schema, offsets=offsets, target=target)
 
 
 # -- import ----------------------------------------------------------------------------------------
@@ -279,7 +167,9 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
     Raises ValidationFailed with every problem found (id clashes, schema violations, ...)."""
     from .formats.offsets import OffsetError, annotation_to_lf
 
-    _check_fmt(fmt, FORMATS)
+    from .formats import registry
+
+    registry.get(fmt)
     if newline not in ("lf", "keep"):
         raise CasusError(f"--newline must be lf or keep, not {newline!r}")
     if annotator is not None and annotator != GOLD and not ID_RE.match(annotator):
@@ -296,8 +186,6 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
             plan.tasks_without_annotation = max(0, n_tasks - len({a.doc_id for a in asets}))
         except (OSError, ValueError, TypeError):
             pass
-    explicit, stem = _explicit_ids(fmt, src)
-    generated_re = re.compile(re.escape(stem) + r"-\d+") if explicit is not None else None
     corpus_by_sha: dict[str, str] | None = None
     problems: list[Problem] = []
     seen: dict[tuple[str, str], ImportItem] = {}
@@ -314,8 +202,7 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
                 continue
         else:
             crlf = False
-        from_source = not (generated_re is not None and generated_re.fullmatch(aset.doc_id)
-                           and aset.doc_id not in explicit)  # type: ignore[operator]
+        from_source = aset.id_source != ID_GENERATED  # the converter says where the id came from
         doc_id = aset.doc_id
         if not from_source:
             if corpus_by_sha is None:
@@ -337,7 +224,7 @@ def plan_import(repo: Repo, fmt: str, src: Path | str, *, annotator: str | None 
             filled: dict[str, list[str]] = {}
             spans = []
             for s in aset.spans:
-                missing = {k: v for k, v in _placeholder_attrs(s.label, schema).items() if k not in s.attrs}
+                missing = {k: v for k, v in placeholder_attrs(s.label, schema).items() if k not in s.attrs}
                 if missing:
                     filled[s.id] = sorted(missing)
                     s = Span(id=s.id, start=s.start, end=s.end, label=s.label, attrs={**s.attrs, **missing})
@@ -484,15 +371,16 @@ def export(repo: Repo, fmt: str, out: Path | str, *, split: str | None = None, d
            annotator: str = GOLD, force: bool = False, offsets: str = "utf16") -> int:
     """Write the selected annotations in ``fmt`` to ``out``; returns the number of documents.
     ``labelstudio-config`` writes the Label Studio labeling config XML for the schema instead."""
-    from .formats import labelstudio
+    from .formats import labelstudio, registry
 
-    _check_fmt(fmt, EXPORT_FORMATS)
+    if fmt not in export_formats():
+        raise CasusError(f"unknown format {fmt!r}; use one of: {', '.join(export_formats())}")
     out = Path(out)
     if fmt == "labelstudio-config":
         atomic_write(out, labelstudio.labeling_config(repo.schema))
         return 0
     asets = select(repo, split=split, docs=docs, annotator=annotator)
-    if fmt in ("brat", "inline"):
+    if registry.get(fmt).container == "folder":
         if out.exists() and not out.is_dir():
             raise StoreError(f"{out} is a file; {fmt} export writes a folder")
         if out.is_dir() and any(out.iterdir()) and not force:
@@ -504,16 +392,10 @@ def export(repo: Repo, fmt: str, out: Path | str, *, split: str | None = None, d
     return len(asets)
 
 
-# -- pre-annotation --------------------------------------------------------------------------------
+# -- placeholders ----------------------------------------------------------------------------------
 
 
-def run_name(run_dir: Path | str) -> str:
-    """The run's name: the folder name (``runs/crf-base`` -> ``crf-base``)."""
-    p = Path(run_dir).resolve()
-    return p.name or "model"
-
-
-def _placeholder_attrs(label: str, schema: Any) -> dict[str, Any]:
+def placeholder_attrs(label: str, schema: Any) -> dict[str, Any]:
     """Required attributes the model does not predict, filled with the schema's ``unknown`` value (so the
     pre-annotation validates; the annotator corrects them in the tool)."""
     ldef = schema.labels.get(label)
@@ -524,51 +406,3 @@ def _placeholder_attrs(label: str, schema: Any) -> dict[str, Any]:
     return out
 
 
-def preannotate(run_dir: Path | str, doc_specs: Sequence[str], fmt: str, out: Path | str, *,
-                repo: Repo | None = None, model_version: str | None = None,
-                fill_required: bool = True) -> list[AnnotationSet]:
-    """Predict spans for ``doc_specs`` (corpus ids, .txt files, folders of .txt, JSONL with ``text``) with the
-    trained run ``run_dir`` and write them for review: ``fmt="labelstudio"`` -> Label Studio tasks whose
-    ``predictions`` hold the spans (``model_version`` = the run name), ``fmt="doccano"`` -> doccano JSONL.
-
-    Required attributes the model cannot predict (CASUALTY ``status``, ``group``) are filled with
-    ``unknown`` when ``fill_required`` so the file imports cleanly; ``provenance.preannotation`` records the
-    run and which attributes are placeholders. Returns the AnnotationSets written."""
-    from .predict import load_predictor
-    from .predict_io import gather_inputs
-
-    if fmt not in ("labelstudio", "doccano"):
-        raise CasusError(f"pre-annotation exports labelstudio or doccano, not {fmt!r}")
-    run_dir = Path(run_dir)
-    repo = repo if repo is not None else Repo.open()
-    schema = repo.schema
-    items = gather_inputs(list(doc_specs), repo)
-    if not items:
-        raise StoreError("no documents to pre-annotate")
-    bad = [d for d, _ in items if not ID_RE.match(d)]
-    if bad:
-        raise CasusError(f"document ids not valid casus ids: {', '.join(bad)}")
-    predictor = load_predictor(run_dir)
-    preds = predictor.predict([t for _, t in items])
-    name = model_version or run_name(run_dir)
-    asets: list[AnnotationSet] = []
-    for (doc_id, text), spans in zip(items, preds):
-        meta: dict[str, Any] = {}
-        if repo.has_document(doc_id) and repo.document(doc_id).text == text:
-            meta = {k: v for k, v in repo.document(doc_id).metadata.items() if k != "sha256"}
-        filled: set[str] = set()
-        out_spans = []
-        for i, (s, e, lab) in enumerate(sorted(spans), start=1):
-            attrs = _placeholder_attrs(lab, schema) if fill_required else {}
-            filled |= set(attrs)
-            out_spans.append(Span(id=f"p{i}", start=s, end=e, label=lab, attrs=attrs))
-        prov = {"preannotation": {"run": name, "run_dir": str(run_dir), "date": today(),
-                                  "placeholder_attrs": sorted(filled)}}
-        asets.append(AnnotationSet(document=Document(id=doc_id, text=text, metadata=meta), spans=tuple(out_spans),
-                                   annotator=name, provenance=prov))
-    out = Path(out)
-    if fmt == "labelstudio":
-        write_format("labelstudio", asets, out, schema, target="predictions")
-    else:
-        write_format("doccano", asets, out, schema)
-    return asets

@@ -152,6 +152,9 @@ class AnnotationSet:
     events: tuple[Event, ...] = ()
     annotator: str = "gold"
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    # where the document id came from when a converter read it: "source" (the file names it) or "generated"
+    # (the converter made one, casus.formats.base.generated_id); not part of the annotation's value
+    id_source: str = field(default="source", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         spans = tuple(sorted(self.spans, key=lambda s: (s.start, s.end, s.label, s.id)))

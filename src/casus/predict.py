@@ -14,8 +14,9 @@ under ``torch.inference_mode``, and merges overlapping windows back to one seque
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+from .errors import ModelError
 from .align import sentence_ranges, tags_to_token_spans, tokenize
 from .rundir import RunDir
 
@@ -338,9 +339,17 @@ class CrfPredictor:
         return out
 
 
+# the span predictor of each recipe kind that tags entities (casus_run.json "kind"); events runs are loaded by
+# casus.events.EventPredictor. A new kind adds its predictor here (see casus.train.recipe.RECIPE_KINDS).
+PREDICTORS: dict[str, Any] = {"transformer": lambda d, precision: TransformerPredictor.load(d, precision=precision),
+                              "crf": lambda d, precision: CrfPredictor.load(d)}
+
+
 def load_predictor(run_dir: Path | str, precision: str = "fp32"):
+    """The span predictor of a run folder, by the kind its casus_run.json records (transformer by default)."""
     run_dir = Path(run_dir)
-    kind = RunDir(run_dir).info().get("kind")
-    if kind == "crf":
-        return CrfPredictor.load(run_dir)
-    return TransformerPredictor.load(run_dir, precision=precision)
+    kind = RunDir(run_dir).info().get("kind") or "transformer"
+    if kind not in PREDICTORS:
+        raise ModelError(f"{run_dir}: a {kind} run predicts no entity spans (kinds with a span predictor: "
+                         f"{', '.join(PREDICTORS)})")
+    return PREDICTORS[kind](run_dir, precision)

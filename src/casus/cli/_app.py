@@ -46,6 +46,11 @@ def print_problems(problems: list[Problem], fmt: str = "text") -> None:
         err_console.print(p.render(), style=style, markup=False, highlight=False)
 
 
+# optional packages -> the extra of pyproject.toml that installs them
+EXTRAS = {"torch": "train", "transformers": "train", "safetensors": "train", "tensorboard": "train",
+          "matplotlib": "report", "accelerate": "bench", "nervaluate": "dev"}
+
+
 @contextmanager
 def handled(fmt: str = "text") -> Iterator[None]:
     """Turn library exceptions into a message and exit code 1."""
@@ -65,3 +70,14 @@ def handled(fmt: str = "text") -> Iterator[None]:
         else:
             err_console.print(f"error: {exc}", style="bold red", markup=False, highlight=False)
         raise typer.Exit(getattr(exc, "exit_code", 1))
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        msg = (f"this command needs {exc.name}, part of casus's {extra!r} extra: "
+               f"pip install -c constraints.txt -e '.[{extra}]' (torch: pip install torch==2.13.0 first for the CPU build)")
+        if fmt == "json":
+            typer.echo(json.dumps({"ok": False, "error": msg}))
+        else:
+            err_console.print(f"error: {msg}", style="bold red", markup=False, highlight=False)
+        raise typer.Exit(1)

@@ -13,7 +13,8 @@ from ..errors import StoreError
 from ..store import Repo, atomic_write, find_root
 from ._app import OutputFormat, RootOption, SplitName, app, console, err_console, handled
 
-FORMAT_HELP = "force the format: run, annotations, casus, doccano, labelstudio, brat, conll, inline"
+FORMAT_HELP = ("force the format: run, annotations, or a registered format (casus, doccano, labelstudio, brat, "
+               "inline, conll; casus.formats.registry)")
 
 
 def _repo(root: Optional[Path], *paths: Any) -> Optional[Repo]:
@@ -151,7 +152,8 @@ def evaluate(
 ) -> None:
     """Score predictions against gold: strict/partial span P/R/F1 with CIs, attributes, events."""
     split = split_.value
-    from ..evaluation import EvaluationError, gold_for_source, load_source, parse_labels, resolve_schema
+    from ..errors import EvaluationError
+    from ..evaluation import gold_for_source, load_source, parse_labels, resolve_schema
     from ..evaluation import evaluate as run_eval
 
     fmt = fmt.value

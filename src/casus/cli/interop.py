@@ -11,11 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import interop
+from .. import preannotate as pre
 from ..errors import StoreError
 from ..store import GOLD
 from ._app import RootOption, app, console, err_console, handled, open_repo
 
-_FORMAT_HELP = "doccano, labelstudio, brat, conll or inline"
+_FORMAT_HELP = "a registered format: labelstudio, doccano, casus, brat, inline or conll (casus.formats.registry)"
 
 
 class Offsets(str, Enum):
@@ -223,8 +224,8 @@ def preannotate(
             specs = [d for d in repo.doc_ids() if d not in gold]
             if not specs:
                 raise StoreError("every corpus document has gold; name documents with --docs")
-        asets = interop.preannotate(run, specs, fmt, out, repo=repo)
+        asets = pre.preannotate(run, specs, fmt, out, repo=repo)
     n = sum(len(a.spans) for a in asets)
     console.print(f"{len(asets)} document(s), {n} predicted span(s) written to {out} ({fmt}, model_version "
-                  f"{interop.run_name(run)})", markup=False)
+                  f"{pre.run_name(run)})", markup=False)
     console.print(f"after correcting them: casus import {fmt} {out} --annotator NAME", markup=False)

@@ -146,7 +146,7 @@ def predict(
             if not more:
                 raise typer.BadParameter("--export FORMAT needs an output FILE (e.g. --export labelstudio tasks.json)")
             out, docs = Path(docs[-1]), docs[:-1]
-        from ..interop import preannotate
+        from ..preannotate import preannotate
 
         with handled():
             try:

@@ -138,7 +138,7 @@ def predict_records(run: Path, specs: Sequence[str], out: Path, repo: Any = None
     counted into ``withheld`` for the caller to report; :func:`casus.events.confidence.withhold`)."""
     from ..model import Document
     from ..predict_io import iter_inputs
-    from .records import export_labelstudio, write_records
+    from .record_io import export_labelstudio, write_records
 
     pred = EventPredictor.load(run)
     items = list(iter_inputs(list(specs), repo))

@@ -43,6 +43,9 @@ Lost in brat: attribute values containing whitespace (ModelError on write), the 
 distinction for attributes unknown to the schema, and anything in notes besides the casus id. Brat
 holds several events on one trigger, and triggers that are not ``TRIGGER`` spans, so every
 AnnotationSet round-trips exactly (with the ``.casus.json`` beside it).
+
+Over 450 lines on purpose: one format, one module (the registry's rule, casus.formats.registry): brat's
+five annotation kinds (T, E, A/M, R, #) each need their reader and writer here.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from typing import Any, Iterable
 from ..errors import FormatError, ModelError
 from ..model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from ..schema import AttributeDef, Schema
+from .base import Format, Peek
 from .offsets import OffsetError, convert_newlines, format_error, fresh_id, is_int, read_source, write_target
 
 __all__ = ["read", "write", "annotation_conf", "dumps_ann"]
@@ -484,6 +488,8 @@ def read(path: str | Path, schema: Schema, *, newline: str = "keep", annotator: 
     ``.txt`` file. ``newline="lf"`` normalises CRLF texts to LF (offsets follow). Malformed input raises
     FormatError naming the ``.ann`` file and line."""
     p = Path(path)
+    if not p.exists():
+        raise format_error(str(p), "not found (brat input is a folder of .txt + .ann files, or one .ann)")
     if p.is_dir():
         anns = sorted(p.glob("*.ann"))
     elif p.suffix in (".ann", ".txt"):
@@ -499,3 +505,16 @@ def read(path: str | Path, schema: Schema, *, newline: str = "keep", annotator: 
             raise format_error(str(ann), "file not found")
         out.append(_read_one(ann, txt, schema, newline, annotator))
     return out
+
+
+def _sniff(peek: Peek) -> bool:
+    if peek.is_dir:
+        return any(peek.path.glob("*.ann"))
+    return peek.suffix == ".ann"
+
+
+FORMAT = Format(
+    name="brat", summary="brat standoff: a folder of .txt + .ann (+ .casus.json sidecars)", container="folder",
+    suffixes=(".ann",), offsets="code points, end exclusive (a BOM counts as a character)",
+    lossy="nothing for casus exports (the sidecar keeps ids and metadata); plain brat data has no casus ids",
+    read=read, write=write, sniff=_sniff, read_options=("newline", "annotator"), write_options=("newline",))

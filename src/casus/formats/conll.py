@@ -43,7 +43,6 @@ start or end on whitespace, which BIO cannot place.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Iterable, NamedTuple
 
 from ..align import sentence_ranges, span_boundaries, tags_to_token_spans, tokenize
@@ -51,6 +50,7 @@ from ..align import bio_tags as _bio_tags
 from ..errors import ModelError
 from ..model import ID_RE, AnnotationSet, Document, Event, Span
 from ..schema import Schema
+from .base import ID_GENERATED, ID_SOURCE, Format, Peek, generated_id
 from .offsets import PathOrFile, format_error, read_source, write_target
 
 __all__ = ["read", "write", "loads", "dumps"]
@@ -199,12 +199,12 @@ def _build(d: _Doc, default_id: str, schema: Schema, file: str, annotator: str) 
             else:
                 spans.append(Span(id=sid, start=row[i][0], end=row[j][1], label=label))
     doc = Document(id=d.doc_id or default_id, text=text)
-    return AnnotationSet(document=doc, spans=tuple(spans), events=tuple(events), annotator=annotator)
+    return AnnotationSet(document=doc, spans=tuple(spans), events=tuple(events), annotator=annotator,
+                         id_source=ID_SOURCE if d.doc_id else ID_GENERATED)
 
 
 def loads(raw: str, schema: Schema, *, file: str = "<conll>", annotator: str = "gold") -> list[AnnotationSet]:
     """Parse CoNLL text (see :func:`read`)."""
-    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", Path(file).stem) or "doc"
     docs: list[_Doc] = []
     cur: _Doc | None = None
     for lineno, line in enumerate(raw.split("\n"), start=1):
@@ -245,7 +245,7 @@ def loads(raw: str, schema: Schema, *, file: str = "<conll>", annotator: str = "
     for k, d in enumerate(docs, start=1):
         if d.doc_id is None and not any(d.sents):
             continue
-        out.append(_build(d, f"{stem}-{k}", schema, file, annotator))
+        out.append(_build(d, generated_id(file, k), schema, file, annotator))
     return out
 
 
@@ -254,3 +254,30 @@ def read(path_or_file: PathOrFile, schema: Schema, *, annotator: str = "gold") -
     layouts and what is rebuilt). Malformed input raises FormatError naming the file and line."""
     name, raw = read_source(path_or_file)
     return loads(raw, schema, file=name, annotator=annotator)
+
+
+SUFFIXES = (".conll", ".conllx", ".bio", ".iob", ".iob2", ".bioes", ".iobes", ".tsv")
+
+
+def looks_like(head: str) -> bool:
+    """True when the first non-blank lines are CoNLL token lines (tag last) or start with -DOCSTART-."""
+    lines = [ln for ln in head.splitlines() if ln.strip()][:20]
+    if not lines:
+        return False
+    if lines[0].startswith(DOCSTART):
+        return True
+    return all(_TAG_RE.match(ln.split()[-1]) or ln.startswith(DOCSTART) for ln in lines if len(ln.split()) >= 2)
+
+
+def _sniff(peek: Peek) -> bool:
+    if peek.is_dir:
+        return False
+    return peek.suffix in SUFFIXES or (peek.first is None and not peek.head.lstrip().startswith(("{", "["))
+                                       and not peek.head.lstrip("\ufeff").startswith("---") and looks_like(peek.head))
+
+
+FORMAT = Format(
+    name="conll", summary="CoNLL BIO, one token per line (lossy)", container="file", suffixes=SUFFIXES,
+    offsets="none (text rebuilt from tokens), or code-point start/end columns", lossy="attributes, arguments, "
+    "ids, metadata and (without offset columns) the original whitespace: see the module docstring",
+    read=read, write=write, sniff=_sniff, read_options=("annotator",))

@@ -45,13 +45,13 @@ FormatError (casus has only event-argument relations).
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import FormatError, ModelError
 from ..model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from ..schema import Schema
+from . import jsonio
+from .base import ID_GENERATED, ID_SOURCE, Format, Peek, generated_id
 from .triggers import events_by_trigger
 from .offsets import (OffsetConverter, OffsetError, PathOrFile, convert_newlines, format_error, fresh_id, is_int,
                       line_endings, read_source, write_target)
@@ -132,7 +132,8 @@ def _int(ctx: _Ctx, v: Any, what: str) -> int:
     return v
 
 
-def _doc_id(ctx: _Ctx, rec: dict[str, Any], default: str) -> str:
+def _doc_id(ctx: _Ctx, rec: dict[str, Any]) -> str | None:
+    """The id the record names (``doc_id``, ``meta.doc_id``, ``id``), or None."""
     meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
     for v in (rec.get("doc_id"), meta.get("doc_id"), rec.get("id")):
         if v is None:
@@ -142,7 +143,7 @@ def _doc_id(ctx: _Ctx, rec: dict[str, Any], default: str) -> str:
         if not isinstance(v, str) or not ID_RE.match(v):
             raise ctx.error(f"document id {v!r} is not a valid casus id (letters, digits, _ . -)")
         return v
-    return default
+    return None
 
 
 def _from_record(rec: Any, schema: Schema, ctx: _Ctx, default_id: str, offsets: str, newline: str,
@@ -152,7 +153,8 @@ def _from_record(rec: Any, schema: Schema, ctx: _Ctx, default_id: str, offsets: 
     text = rec.get("text")
     if not isinstance(text, str):
         raise ctx.error("the record has no \"text\" string")
-    doc_id = _doc_id(ctx, rec, default_id)
+    named = _doc_id(ctx, rec)
+    doc_id = named or default_id
     conv = OffsetConverter(text, offsets)
     casus = rec.get("casus") or {}
     if not isinstance(casus, dict):
@@ -300,7 +302,8 @@ def _from_record(rec: Any, schema: Schema, ctx: _Ctx, default_id: str, offsets: 
     try:
         doc = Document(id=doc_id, text=text, metadata=meta)
         aset = AnnotationSet(document=doc, spans=tuple(spans), events=tuple(events),
-                             annotator=annotator or casus.get("annotator") or "gold", provenance=prov)
+                             annotator=annotator or casus.get("annotator") or "gold", provenance=prov,
+                             id_source=ID_SOURCE if named else ID_GENERATED)
         return convert_newlines(aset, newline)
     except (ModelError, OffsetError) as exc:
         raise ctx.error(str(exc)) from exc
@@ -309,26 +312,12 @@ def _from_record(rec: Any, schema: Schema, ctx: _Ctx, default_id: str, offsets: 
 def loads(raw: str, schema: Schema, *, file: str = "<doccano>", offsets: str = "utf16", newline: str = "keep",
           annotator: str | None = None) -> list[AnnotationSet]:
     """Parse doccano JSONL (or a JSON array of records) from a string."""
-    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", Path(file).stem) or "doc"
-    items: list[tuple[Any, _Ctx, str]] = []
-    if raw.lstrip().startswith("["):
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise format_error(file, f"not valid JSON: {exc.msg}", line=exc.lineno) from exc
-        for i, rec in enumerate(data):
-            items.append((rec, _Ctx(file, None, f"record {i}"), f"{stem}-{i + 1}"))
-    else:
-        for n, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            ctx = _Ctx(file, n, None)
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ctx.error(f"not valid JSON (column {exc.colno}): {exc.msg}") from exc
-            items.append((rec, ctx, f"{stem}-{n}"))
-    return [_from_record(rec, schema, ctx, default, offsets, newline, annotator) for rec, ctx, default in items]
+    out = []
+    for rec in jsonio.records(raw, file):
+        ctx = _Ctx(file, rec.line, None if rec.line is not None else rec.where)
+        default = generated_id(file, rec.line if rec.line is not None else rec.index + 1)
+        out.append(_from_record(rec.value, schema, ctx, default, offsets, newline, annotator))
+    return out
 
 
 def read(path_or_file: PathOrFile, schema: Schema, *, offsets: str = "utf16", newline: str = "keep",
@@ -342,3 +331,15 @@ def read(path_or_file: PathOrFile, schema: Schema, *, offsets: str = "utf16", ne
     """
     name, raw = read_source(path_or_file)
     return loads(raw, schema, file=name, offsets=offsets, newline=newline, annotator=annotator)
+
+
+def _sniff(peek: Peek) -> bool:
+    return isinstance(peek.first, dict) and ("entities" in peek.first or "label" in peek.first)
+
+
+FORMAT = Format(
+    name="doccano", summary="doccano JSONL (sequence labelling + relations)", container="file",
+    suffixes=(".jsonl", ".json"), offsets="UTF-16 code units (or code points with offsets=codepoint), end exclusive",
+    lossy="nothing for casus exports (the casus object keeps ids, attributes, metadata); plain doccano data has "
+          "no attributes and no ids", read=read, write=write, sniff=_sniff,
+    read_options=("offsets", "newline", "annotator"), write_options=("offsets", "newline"))

@@ -13,20 +13,26 @@ Offsets: the document text is the body with markup removed; spans get code-point
 (end exclusive). Line endings must be LF (a CR is a markup error, reported with its line). A trigger
 markup creates a TRIGGER span and an event that share one id. Values: unquoted digits are integers,
 unquoted true/false are booleans, anything quoted is a string. Errors carry file, line and column.
+
+Over 450 lines on purpose: one format, one module (casus.formats.registry): the parser (header, markup,
+values, with line and column for every error), the writer and the folder reader.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
 import yaml
 
-from ..errors import InlineSyntaxError, ModelError, Problem
+from ..atomic import atomic_write
+from ..errors import FormatError, InlineSyntaxError, ModelError, Problem, ValidationFailed
 from ..model import AnnotationSet, Document, annotation_from_dict, text_sha256
 from ..schema import Schema
 from ..checks import check_annotation, check_hard_negative, check_metadata
+from .base import Format, Peek
 
 AUTO_PREFIX = "_"
 _TOKEN_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
@@ -391,3 +397,75 @@ def dump(aset: AnnotationSet, schema: Schema) -> str:
             raise ModelError(f"{doc.id}: event {e.id} has no TRIGGER span; cannot be written inline")
     parts.append(_escape(text[pos:]))
     return "---\n" + header + "---\n" + "".join(parts)
+
+
+# -- files and folders -----------------------------------------------------------------------------
+
+SUFFIX = ".casus.txt"
+
+
+def _looks_inline(head: str) -> bool:
+    return head.lstrip("\ufeff").startswith("---")
+
+
+def files_of(src: Path) -> list[Path]:
+    """The inline files of ``src``: the file itself, or a folder's ``*.casus.txt`` files (else its ``*.txt``
+    and ``*.md`` files that open with a ``---`` header), sorted by name."""
+    if src.is_file():
+        return [src]
+    if not src.is_dir():
+        raise FormatError(f"{src}: file not found")
+    files = sorted(src.glob(f"*{SUFFIX}"))
+    if not files:
+        files = [f for f in sorted(src.glob("*.txt")) + sorted(src.glob("*.md"))
+                 if _looks_inline(f.read_text(encoding="utf-8", errors="replace")[:200])]
+    if not files:
+        raise FormatError(f"{src}: no *{SUFFIX} files in this folder")
+    return files
+
+
+def read(src: str | Path, schema: Schema) -> list[AnnotationSet]:
+    """Read one inline file or a folder of them. Every file is parsed; any markup error in any of them
+    raises ValidationFailed listing them all (file, line, column)."""
+    out: list[AnnotationSet] = []
+    problems: list[Problem] = []
+    for f in files_of(Path(src)):
+        try:
+            raw = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(file=str(f), code="not-utf8", message=f"not valid UTF-8 at byte {exc.start}",
+                                    hint="save the file as UTF-8"))
+            continue
+        try:
+            out.append(parse(raw, schema, str(f)).annotation)
+        except InlineSyntaxError as exc:
+            problems += exc.problems
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    return out
+
+
+def write(asets: Iterable[AnnotationSet], out: str | Path, schema: Schema) -> None:
+    """Write ``<doc_id>.casus.txt`` per AnnotationSet into the folder ``out``; every file is rendered first
+    (all or nothing: a ModelError writes none)."""
+    texts = {a.doc_id: dump(a, schema) for a in asets}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for doc_id, text in texts.items():
+        atomic_write(out / f"{doc_id}{SUFFIX}", text)
+
+
+def _sniff(peek: Peek) -> bool:
+    if peek.is_dir:
+        try:
+            files_of(peek.path)
+            return True
+        except FormatError:
+            return False
+    return _looks_inline(peek.head)
+
+
+FORMAT = Format(
+    name="inline", summary="inline contributor markup (*.casus.txt, GUIDELINES section 3)", container="folder",
+    suffixes=(SUFFIX,), offsets="none in the file (markup in the text); code points after parsing",
+    lossy="nothing it can express; overlapping spans cannot be written", read=read, write=write, sniff=_sniff)

@@ -48,19 +48,23 @@ with ``pick="all"`` a repeated name gets ``-2``, ``-3``, ...
 
 Not writable (ModelError): an event whose trigger is not a ``TRIGGER`` span, or a trigger span anchoring
 several events. :func:`labeling_config` builds the matching XML config.
+
+Over 450 lines on purpose: one format, one module (casus.formats.registry): tasks, results, relations,
+choices, the annotation/prediction pick and the labeling config all belong to Label Studio.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
+from dataclasses import replace
 from typing import Any, Iterable
 from xml.sax.saxutils import quoteattr
 
 from ..errors import FormatError, ModelError
 from ..model import ID_RE, AnnotationSet, Argument, Document, Event, Span
 from ..schema import AttributeDef, Schema
+from . import jsonio
+from .base import ID_GENERATED, ID_SOURCE, Format, Peek, generated_id
 from .triggers import events_by_trigger
 from .offsets import (OffsetConverter, OffsetError, PathOrFile, convert_newlines, format_error, fresh_id, is_int,
                       line_endings, read_source, write_target)
@@ -456,18 +460,13 @@ def loads(raw: str, schema: Schema, *, file: str = "<labelstudio>", source: str 
         raise ValueError(f"source must be 'annotations' or 'predictions', not {source!r}")
     if pick not in ("latest", "first", "all"):
         raise ValueError(f"pick must be 'latest', 'first' or 'all', not {pick!r}")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise format_error(file, f"not valid JSON (column {exc.colno}): {exc.msg}", line=exc.lineno) from exc
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
+    recs = jsonio.records(raw, file)
+    if len(recs) == 1 and recs[0].line is None and not isinstance(recs[0].value, (dict, list)):
         raise format_error(file, "a Label Studio export is a JSON list of tasks")
-    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", Path(file).stem) or "task"
     out: list[AnnotationSet] = []
-    for i, t in enumerate(data):
-        ctx = _Ctx(file, f"task {i}")
+    for rec in recs:
+        i, t = rec.index, rec.value
+        ctx = _Ctx(file, f"task {i}" if rec.line is None else f"line {rec.line}")
         if not isinstance(t, dict) or not isinstance(t.get("data"), dict):
             raise ctx.error("a task must be an object with a \"data\" object")
         d = t["data"]
@@ -475,8 +474,9 @@ def loads(raw: str, schema: Schema, *, file: str = "<labelstudio>", source: str 
         if not isinstance(text, str):
             raise ctx.error(f"data.{TEXT_NAME} must be a string")
         doc_id = d.get("doc_id", t.get("id"))
+        id_source = ID_SOURCE if doc_id is not None else ID_GENERATED
         if doc_id is None:
-            doc_id = f"{stem}-{i + 1}"
+            doc_id = generated_id(file, i + 1, "task")
         if is_int(doc_id):
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
@@ -499,7 +499,8 @@ def loads(raw: str, schema: Schema, *, file: str = "<labelstudio>", source: str 
                 name = f"{name}-{len(names) + 1}"
             names.append(name)
             actx = ctx.at(f"{source[:-1]} {k}")
-            out.append(_from_result(ann.get("result"), text, doc, casus, schema, actx, offsets, newline, name))
+            out.append(replace(_from_result(ann.get("result"), text, doc, casus, schema, actx, offsets, newline, name),
+                               id_source=id_source))
     return out
 
 
@@ -514,3 +515,16 @@ def read(path_or_file: PathOrFile, schema: Schema, *, source: str = "annotations
     name, raw = read_source(path_or_file)
     return loads(raw, schema, file=name, source=source, pick=pick, offsets=offsets, newline=newline,
                  annotator=annotator)
+
+
+def _sniff(peek: Peek) -> bool:
+    return isinstance(peek.first, dict) and isinstance(peek.first.get("data"), dict)
+
+
+FORMAT = Format(
+    name="labelstudio", summary="Label Studio JSON task export (annotations or predictions)", container="file",
+    suffixes=(".json",), offsets="UTF-16 code units (or code points with offsets=codepoint), end exclusive",
+    lossy="nothing for casus exports (data.casus keeps ids, attributes, metadata); plain Label Studio tasks "
+          "have no casus attributes",
+    read=read, write=write, sniff=_sniff, read_options=("source", "pick", "offsets", "newline", "annotator"),
+    write_options=("offsets", "newline", "target"))

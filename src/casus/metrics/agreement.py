@@ -19,8 +19,9 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..align import bio_tags, span_boundaries, tokenize
 from ..model import AnnotationSet, Span
 from .bootstrap import bootstrap_ci
+from .scoring import score_spans
 from .events import has_events, score_events
-from .spans import Counts, DocScore, aggregate, score_document
+from .spans import Counts, DocScore, aggregate
 
 CASUALTY_LABEL = "CASUALTY"
 CASUALTY_ATTRS = ("status", "count", "group")
@@ -109,10 +110,9 @@ def pair_agreement(a: Mapping[str, AnnotationSet], b: Mapping[str, AnnotationSet
     """One row: ``a`` against ``b`` (``b`` the reference) over the documents both hold."""
     ids = sorted(set(a) & set(b))
     pairs = [(b[i], a[i]) for i in ids]  # (reference, other)
-    per_doc = {i: score_document(triples(b[i], labels, trigger_label), triples(a[i], labels, trigger_label))
-               for i in ids}
-    rep = aggregate(list(per_doc.values()), labels)
-    ci = bootstrap_ci(per_doc, labels, seed=seed, n=n_boot) if (ids and n_boot) else {}
+    scored = score_spans({i: triples(b[i], labels, trigger_label) for i in ids},
+                         {i: triples(a[i], labels, trigger_label) for i in ids}, labels, seed=seed, n_boot=n_boot)
+    per_doc, rep, ci = scored.per_doc, scored.report, scored.ci
     strict, partial = rep.micro("strict"), rep.micro("partial")
     row: dict[str, Any] = {
         "a": name_a, "b": name_b, "documents": len(ids), "doc_ids": ids,

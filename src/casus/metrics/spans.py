@@ -1,6 +1,6 @@
 """Span scoring over core spans, whoever made them (model, CRF, second annotator, another tool's export).
 
-Schemes (as in nervaluate / SemEval-2013 task 9.1):
+Schemes (named as in SemEval-2013 task 9.1 and nervaluate; the pairing rule is casus's, below):
 
 * ``strict``  — exact start, end and label.
 * ``exact``   — exact start and end, label ignored.
@@ -8,8 +8,12 @@ Schemes (as in nervaluate / SemEval-2013 task 9.1):
 * ``type``    — boundaries overlap and the label matches.
 
 For ``strict`` the counts are plain TP/FP/FN over (start, end, label) triples, so results equal
-seqeval's on the same BIO sequences. For the overlap schemes each gold span is matched to at most one
-predicted span and vice versa (greedy by largest overlap, then position), as nervaluate does.
+seqeval's on the same BIO sequences. For the overlap schemes each gold span is paired with at most one
+predicted span and vice versa by :func:`match`: identical spans first, then greedily by the largest overlap
+in characters (ties by position). This is casus's own rule. nervaluate 1.2.1 walks the predictions in order and
+takes the first overlapping gold span (``partial``, ``exact``) or the closest one of the same label
+(``ent_type``); the two give identical counts whenever overlaps are one to one, and may differ only where a span
+overlaps several spans of the other side (tests/test_metrics_nervaluate.py checks both statements).
 
 Counts are kept per document so that bootstrap resampling over documents (``metrics.bootstrap``) is cheap.
 """
@@ -64,6 +68,28 @@ def _overlap(a: SpanT, b: SpanT) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def match(gold: Sequence[SpanT], pred: Sequence[SpanT]) -> dict[int, int]:
+    """The one span matching of casus (scores and error analysis alike): gold index -> pred index, one to
+    one. Identical spans (start, end, label) pair first; the rest pair greedily by largest overlap in
+    characters, ties by gold then prediction position (both sorted by start, end, label)."""
+    g_used: dict[int, int] = {}
+    p_used: set[int] = set()
+    p_index = {p: i for i, p in enumerate(pred)}
+    for gi, g in enumerate(gold):
+        pi = p_index.get(g)
+        if pi is not None and pi not in p_used:
+            g_used[gi] = pi
+            p_used.add(pi)
+    pairs = sorted((-_overlap(g, p), gi, pi) for gi, g in enumerate(gold) if gi not in g_used
+                   for pi, p in enumerate(pred) if pi not in p_used and _overlap(g, p) > 0)
+    for _, gi, pi in pairs:
+        if gi in g_used or pi in p_used:
+            continue
+        g_used[gi] = pi
+        p_used.add(pi)
+    return g_used
+
+
 def score_document(gold: Iterable[SpanT], pred: Iterable[SpanT]) -> DocScore:
     gold = sorted(set(gold))
     pred = sorted(set(pred))
@@ -77,16 +103,9 @@ def score_document(gold: Iterable[SpanT], pred: Iterable[SpanT]) -> DocScore:
         c["strict"][s[2]].fp += 1
     for s in gset - pset:
         c["strict"][s[2]].fn += 1
-    # overlap schemes: one-to-one greedy matching by overlap size
-    pairs = [(-_overlap(g, p), gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(pred) if _overlap(g, p) > 0]
-    pairs.sort()
-    g_used: dict[int, int] = {}
-    p_used: set[int] = set()
-    for _, gi, pi in pairs:
-        if gi in g_used or pi in p_used:
-            continue
-        g_used[gi] = pi
-        p_used.add(pi)
+    # overlap schemes: the one-to-one matching of match()
+    g_used = match(gold, pred)
+    p_used = set(g_used.values())
     for gi, g in enumerate(gold):
         lab = g[2]
         if gi not in g_used:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ..predict import crf_features
-from .recipe import Recipe
+from .recipe import CrfRecipe
 
 
-def train_crf(recipe: Recipe, out: Path, train_windows: list[dict], tag_names: list[str], progress: bool = True) -> dict[str, Any]:
+def train_crf(recipe: CrfRecipe, out: Path, train_windows: list[dict], tag_names: list[str], progress: bool = True) -> dict[str, Any]:
     import sklearn_crfsuite
 
     cc = recipe.crf
@@ -35,7 +35,7 @@ def train_crf(recipe: Recipe, out: Path, train_windows: list[dict], tag_names: l
     return {"train_sentences": len(X), "labels": classes}
 
 
-def write_run_meta(out: Path, recipe: Recipe) -> None:
+def write_run_meta(out: Path, recipe: CrfRecipe) -> None:
     from ..rundir import RunDir
 
     RunDir(out).write_info({"kind": "crf", "window": recipe.crf.window})

@@ -24,14 +24,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from itertools import combinations
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ConfigError
-from ..model import AnnotationSet, Argument, Event
+from ..model import AnnotationSet, Event
 from ..store import Repo, atomic_write
-from .recipe import Recipe
+from .event_ceiling import annotator_ceiling
+from .event_inputs import (EVENT_KEYS, _summary, casualty_triples, gold_candidate_pairs, gold_inputs, mentions_of,
+                           normalized_triples, pairs_by_doc, same_as_pairwise, trigger_only, with_predicted_args)
+from .recipe import EventsRecipe
 
 TRIGGER_DESIGNS = ("head", "crf", "ner", "finetuned")
 ARGUMENT_DESIGNS = ("markers", "features", "finetuned", "ensemble")
@@ -70,117 +72,7 @@ def resolve_encoder_path(spec: str, ner_run: Path) -> str:
     return resolve_encoder(spec)
 
 
-def mentions_of(aset: AnnotationSet, schema) -> tuple[list, list, dict[tuple[str, str], str]]:
-    """Entity mentions, trigger mentions (labelled TYPE:subtype) and gold role links of an annotation set."""
-    from ..events.arguments import Mention
-
-    spans = aset.span_by_id()
-    ents = [Mention(s.id, s.start, s.end, s.label) for s in aset.entities(schema.trigger_label)]
-    trigs, gold = [], {}
-    for e in aset.events:
-        t = spans.get(e.trigger)
-        if t is None:
-            continue
-        trigs.append(Mention(e.trigger, t.start, t.end, e.type + (f":{e.subtype}" if e.subtype else "")))
-        for a in e.args:
-            gold.setdefault((e.trigger, a.span), a.role)
-    return ents, trigs, gold
-
-
-def gold_inputs(gold: dict[str, AnnotationSet], ids: Sequence[str], schema) -> tuple[list, list]:
-    """Per document of ``ids``: (text, trigger mentions, entity mentions), and its gold role links."""
-    docs, links = [], []
-    for d in ids:
-        ents, trigs, lk = mentions_of(gold[d], schema)
-        docs.append((gold[d].text, trigs, ents))
-        links.append(lk)
-    return docs, links
-
-
-def gold_candidate_pairs(docs: Sequence, links: Sequence, schema, window: int) -> list:
-    """Candidate (trigger, entity) pairs of :func:`gold_inputs` documents, with their gold roles."""
-    from ..events.arguments import candidate_pairs
-
-    out = []
-    for k, (text, trigs, ents) in enumerate(docs):
-        out += candidate_pairs(k, text, trigs, ents, schema, window, links[k])
-    return out
-
-
-def pairs_by_doc(pairs: Sequence) -> dict[int, list]:
-    by_doc: dict[int, list] = {}
-    for p in pairs:
-        by_doc.setdefault(p.doc, []).append(p)
-    return by_doc
-
-
-def with_predicted_args(aset: AnnotationSet, pairs: Sequence) -> AnnotationSet:
-    """Gold spans and events, arguments replaced by the predicted links (gold-input setting)."""
-    args: dict[str, list[Argument]] = {}
-    for p in sorted(pairs, key=lambda p: p.entity.start):
-        if p.role != "none":
-            args.setdefault(p.trigger.id, []).append(Argument(p.role, p.entity.id))
-    events = [Event(e.id, e.type, e.trigger, e.subtype, tuple(args.get(e.trigger, [])), e.attrs) for e in aset.events]
-    return aset.with_(events=tuple(events), annotator="model")
-
-
-def trigger_only(aset: AnnotationSet, triggers: Sequence[tuple[int, int, str]], schema) -> AnnotationSet:
-    from ..model import Span
-
-    spans, events = [], []
-    for k, (s, e, cls) in enumerate(sorted(set(triggers)), 1):
-        typ, _, sub = cls.partition(":")
-        spans.append(Span(f"e{k}", s, e, schema.trigger_label))
-        events.append(Event(f"e{k}", typ, f"e{k}", sub or None))
-    return AnnotationSet(document=aset.document, spans=tuple(spans), events=tuple(events), annotator="model")
-
-
-def same_as_pairwise(asets: Sequence[AnnotationSet], rule: str = "class") -> dict[str, float]:
-    """Pairwise P/R/F1 of the same_as rule (:func:`cluster_events`) on gold triggers (and, for
-    ``class_place``, their gold place arguments)."""
-    from ..events.records import cluster_events, roots
-    from ..metrics.ceaf import normalize_string
-
-    tp = fp = fn = 0
-    for a in asets:
-        spans = a.span_by_id()
-        gold = roots(a)
-        places = None
-        if rule == "class_place":
-            places = {e.id: {normalize_string(a.text[spans[x.span].start:spans[x.span].end])
-                             for x in e.args if x.role == "place" and x.span in spans} for e in a.events}
-        pred = cluster_events([(e.id, e.type, e.subtype, spans[e.trigger].start) for e in a.events], places)
-        for x, y in combinations([e.id for e in a.events], 2):
-            g, p = gold[x] == gold[y], pred[x] == pred[y]
-            tp += g and p
-            fp += p and not g
-            fn += g and not p
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
-            "pairs_gold": tp + fn}
-
-
-def casualty_triples(aset: AnnotationSet) -> list[tuple[int, int, dict]]:
-    return [(s.start, s.end, dict(s.attrs)) for s in aset.spans if s.label == "CASUALTY"]
-
-
-def normalized_triples(aset: AnnotationSet) -> list[tuple[int, int, dict]]:
-    from ..events.normalize import normalize_in_text
-
-    cas = [s for s in aset.spans if s.label == "CASUALTY"]
-    res = normalize_in_text(aset.text, [(s.start, s.end) for s in cas])
-    return [(s.start, s.end, r.attrs()) for s, r in zip(cas, res)]
-
-
-def _summary(ev: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    return {k: ev[k] for k in keys if k in ev}
-
-
-EVENT_KEYS = ("documents", "trigger_id", "trigger_cls", "trigger_type", "arg_id", "arg_cls", "per_type", "per_role")
-
-
-def argument_designs(recipe: Recipe) -> list[str]:
+def argument_designs(recipe: EventsRecipe) -> list[str]:
     """Argument classifiers a run trains: the hand-feature one always, the marker one when asked for
     (``events.markers``) or when it is the one ``casus predict --events`` uses, the fine-tuned one and
     the ensemble of it with the hand features (mean of their probabilities) with ``events.finetune`` or when
@@ -191,7 +83,7 @@ def argument_designs(recipe: Recipe) -> list[str]:
             + (["finetuned", "ensemble"] if fine else []))
 
 
-def trigger_designs(recipe: Recipe, ner_head: bool = False) -> list[str]:
+def trigger_designs(recipe: EventsRecipe, ner_head: bool = False) -> list[str]:
     """Trigger taggers a run trains or scores: the encoder head and the CRF always, the NER run's multi-task
     trigger head (``ner``) when that run has one, the fine-tuned tagger with ``events.finetune`` or when it
     is the one used."""
@@ -268,7 +160,7 @@ class EventModels:
 
 # -- training ------------------------------------------------------------------------------------------
 
-def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebuilt: bool, t0: float,
+def run_events(recipe: EventsRecipe, repo: Repo, out: Path, rows: dict, fp: str, rebuilt: bool, t0: float,
                train_docs: list[dict], train_windows: list[dict], progress: bool = True) -> dict[str, Any]:
     from ..features import trigger_tag_names
     from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier
@@ -547,55 +439,4 @@ def run_events(recipe: Recipe, repo: Repo, out: Path, rows: dict, fp: str, rebui
 
 # -- the ceiling: annotators' blind passes scored like the model --------------------------------------
 
-def annotator_ceiling(repo: Repo, split_ids: dict[str, list[str]], seed: int = 0, n_boot: int = 1000) -> dict[str, Any]:
-    """Each annotator's independent pass against gold on the dev/test documents it covers: event
-    scores, record scores and casualty attribute accuracy (the same functions as for the model)."""
-    from ..events.records import assemble_records
-    from ..metrics.agreement import blind_reference, original_versions
-    from ..metrics.events import score_events
-    from ..metrics.records import casualty_attribute_accuracy, score_records
 
-    out: dict[str, Any] = {}
-    schema = repo.schema
-    pooled: dict[str, dict[str, tuple[AnnotationSet, AnnotationSet]]] = {}
-    originals = original_versions(repo)  # authors' own versions: references, not annotators of the ceiling
-    for ann in [a for a in repo.annotators() if a not in set(originals.values())]:
-        res: dict[str, Any] = {}
-        for split, ids in split_ids.items():
-            have = [d for d in ids if d in set(repo.pass_ids(ann))]
-            if not have:
-                continue
-            pairs = {}
-            for d in have:
-                try:
-                    pairs[d] = (blind_reference(repo, d, originals), repo.annotation(d, ann))
-                except Exception:  # an unreadable pass is skipped, not fatal  # noqa: BLE001
-                    continue
-            if not pairs:
-                continue
-            pooled.setdefault(split, {}).update({f"{ann}/{d}": v for d, v in pairs.items()})
-            res[split] = _ceiling_scores(pairs, schema, seed, n_boot)
-        if res:
-            out[ann] = res
-    for split, pairs in pooled.items():
-        out.setdefault("pooled", {})[split] = _ceiling_scores(pairs, schema, seed, n_boot)
-    if out:
-        out["note"] = ("blind passes scored against gold with the model's scorers; 'pooled' treats every "
-                       "(annotator, document) as one resampling unit")
-    return out
-
-
-def _ceiling_scores(pairs: dict[str, tuple[AnnotationSet, AnnotationSet]], schema, seed: int, n_boot: int) -> dict[str, Any]:
-    from ..events.records import assemble_records
-    from ..metrics.agreement import blind_reference, original_versions
-    from ..metrics.events import score_events
-    from ..metrics.records import casualty_attribute_accuracy, score_records
-
-    ev = score_events(pairs, seed=seed, n_boot=n_boot)
-    recs = score_records({d: (assemble_records(g, schema), assemble_records(p, schema)) for d, (g, p) in pairs.items()},
-                         seed=seed, n_boot=n_boot)
-    cas = casualty_attribute_accuracy([(casualty_triples(g), casualty_triples(p)) for g, p in pairs.values()])
-    from ..metrics.events import score_modality
-
-    return {"documents": len(pairs), "events": _summary(ev, EVENT_KEYS), "records": recs, "casualty_attributes": cas,
-            "modality": score_modality(pairs, seed=seed, n_boot=n_boot)}

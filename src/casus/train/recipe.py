@@ -6,10 +6,10 @@ Dotted overrides on the command line: ``casus train training/minilm-ner.yaml --s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import ConfigError
 
@@ -119,35 +119,55 @@ class EventsConfig(_Strict):
     bootstrap: int = Field(1000, ge=0)      # bootstrap resamples for the CIs (0: none)
 
 
-SECTIONS = {  # the sections each recipe kind reads; any other section in its YAML is an error
-    "transformer": ("data", "transformer", "augment", "train"),
-    "crf": ("data", "crf", "train"),
-    "events": ("data", "crf", "transformer", "events", "train"),
-}
-
-
-class Recipe(_Strict):
+class _RecipeBase(_Strict):
     name: str
     seed: int                               # required: every run is seeded
-    kind: Literal["transformer", "crf", "events"]
     description: str = ""
     data: DataConfig = DataConfig()
-    transformer: TransformerConfig = TransformerConfig()
-    crf: CrfConfig = CrfConfig()
-    events: EventsConfig = EventsConfig()
-    augment: AugmentConfig = AugmentConfig()
     train: TrainLoop = TrainLoop()
     output_dir: str = "runs/{name}"
 
-    @model_validator(mode="after")
-    def _sections_of_its_kind(self) -> "Recipe":
-        allowed = SECTIONS[self.kind]
-        foreign = sorted(k for k in self.model_fields_set
-                         if k in ("data", "transformer", "crf", "events", "augment", "train") and k not in allowed)
-        if foreign:
-            raise ValueError(f"section(s) {', '.join(foreign)} do not apply to a {self.kind} recipe "
-                             f"(it reads {', '.join(allowed)})")
-        return self
+
+class TransformerRecipe(_RecipeBase):
+    """Fine-tune a token-classification encoder (casus.train.transformer)."""
+
+    kind: Literal["transformer"]
+    transformer: TransformerConfig = TransformerConfig()
+    augment: AugmentConfig = AugmentConfig()
+
+
+class CrfRecipe(_RecipeBase):
+    """A linear-chain CRF over hand features (casus.train.crf)."""
+
+    kind: Literal["crf"]
+    crf: CrfConfig = CrfConfig()
+
+
+class EventsRecipe(_RecipeBase):
+    """The event stage on top of a finished NER run (casus.train.events); its trigger CRF reads crf:, its
+    fine-tuned designs transformer: and train:."""
+
+    kind: Literal["events"]
+    crf: CrfConfig = CrfConfig()
+    transformer: TransformerConfig = TransformerConfig()
+    events: EventsConfig = EventsConfig()
+
+
+# the recipe kinds, keyed by ``kind:`` (a pydantic discriminated union): a section foreign to a recipe's kind
+# is an unknown key of that kind, reported as an error. A new kind: its model here, its trainer in
+# casus.train.run.TRAINERS, its predictor in casus.predict.PREDICTORS.
+RECIPE_KINDS: dict[str, type[_RecipeBase]] = {"transformer": TransformerRecipe, "crf": CrfRecipe,
+                                              "events": EventsRecipe}
+Recipe = Annotated[Union[TransformerRecipe, CrfRecipe, EventsRecipe], Field(discriminator="kind")]
+AnyRecipe = Union[TransformerRecipe, CrfRecipe, EventsRecipe]
+_ADAPTER: TypeAdapter[AnyRecipe] = TypeAdapter(Recipe)
+SECTIONS = {k: tuple(f for f in m.model_fields if f in ("data", "transformer", "crf", "events", "augment", "train"))
+            for k, m in RECIPE_KINDS.items()}
+
+
+def parse_recipe(raw: dict[str, Any]) -> AnyRecipe:
+    """Validate a recipe mapping into the model of its kind (pydantic ValidationError on any problem)."""
+    return _ADAPTER.validate_python(raw)
 
 
 def _coerce(value: str) -> Any:
@@ -170,7 +190,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return raw
 
 
-def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
+def load_recipe(path: str | Path, overrides: list[str] | None = None) -> AnyRecipe:
     p = Path(path)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
@@ -182,13 +202,21 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         raise ConfigError(f"{p}: a recipe must be a YAML mapping")
     raw = apply_overrides(raw, overrides or [])
     try:
-        return Recipe.model_validate(raw)
+        return parse_recipe(raw)
     except ValidationError as exc:
         msgs = []
         for e in exc.errors():
-            key = ".".join(str(x) for x in e["loc"])
-            if not key:  # a rule over the whole recipe (sections of its kind)
-                msgs.append(str(e["msg"]).removeprefix("Value error, "))
+            loc = list(e["loc"])
+            if loc and loc[0] in RECIPE_KINDS:  # the union's branch: the kind, not a key of the recipe
+                loc = loc[1:]
+            key = ".".join(str(x) for x in loc)
+            if e["type"] == "union_tag_invalid":
+                msgs.append(f"key 'kind': must be one of {', '.join(RECIPE_KINDS)} (got {raw.get('kind')!r})")
+            elif e["type"] == "union_tag_not_found":
+                msgs.append(f"missing required key 'kind' ({', '.join(RECIPE_KINDS)})")
+            elif e["type"] == "extra_forbidden" and len(loc) == 1 and loc[0] in _ALL_SECTIONS:
+                msgs.append(f"section(s) {key} do not apply to a {raw.get('kind')} recipe "
+                            f"(it reads {', '.join(SECTIONS[str(raw.get('kind'))])})")
             elif e["type"] == "extra_forbidden":
                 msgs.append(f"unknown key '{key}'")
             elif e["type"] == "missing":
@@ -198,9 +226,18 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
         raise ConfigError(f"{p}: invalid recipe: " + "; ".join(msgs)) from exc
 
 
-def resolved_yaml(recipe: Recipe) -> str:
-    return yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+_ALL_SECTIONS = ("data", "transformer", "crf", "events", "augment", "train")
 
 
-def output_dir(recipe: Recipe) -> Path:
+_KEY_ORDER = ("name", "seed", "kind", "description", "data", "transformer", "crf", "events", "augment", "train",
+              "output_dir")
+
+
+def resolved_yaml(recipe: AnyRecipe) -> str:
+    """The resolved recipe as YAML (every default filled in), keys in the order recipes are written."""
+    d = recipe.model_dump(mode="json")
+    return yaml.safe_dump({k: d[k] for k in sorted(d, key=lambda k: (_KEY_ORDER + (k,)).index(k))}, sort_keys=False)
+
+
+def output_dir(recipe: AnyRecipe) -> Path:
     return Path(recipe.output_dir.format(name=recipe.name))

@@ -13,21 +13,21 @@ import json
 import platform
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..align import bio_tags, mid_word_spans
 from ..dataset import build as build_dataset
 from ..dataset import fingerprint as data_fingerprint
 from ..dataset import load_manifest, read_fingerprint
-from ..metrics.bootstrap import bootstrap_ci
-from ..metrics.spans import score_corpus
+from ..metrics.scoring import score_spans
 from ..splits import IN_STYLE, SPLITS
 from ..store import Repo, atomic_write
 from .provenance import git_commit, package_versions
-from .recipe import Recipe, output_dir, resolved_yaml
+from .recipe import AnyRecipe, output_dir, resolved_yaml
 
-def ensure_dataset(repo: Repo, recipe: Recipe, progress: bool = True) -> tuple[Path, str, bool]:
+def ensure_dataset(repo: Repo, recipe: AnyRecipe, progress: bool = True) -> tuple[Path, str, bool]:
     """Reuse the dataset folder when its fingerprint matches the repository, else (re)build it."""
     ds_dir = Path(recipe.data.dataset_dir)
     if not ds_dir.is_absolute():
@@ -81,13 +81,13 @@ def evaluate_split(predictor, rows: list[dict], labels: list[str], tag_names: li
     preds_list = predictor.predict([r["text"] for r in rows], progress=progress) if rows else []
     preds = {r["doc_id"]: p for r, p in zip(rows, preds_list)}
     gold = gold_spans(rows, labels)
-    report, per_doc = score_corpus(gold, preds, labels)
-    metrics = report.as_dict()
+    scored = score_spans(gold, preds, labels, seed=seed)  # the one span-scoring path (casus.metrics.scoring)
+    metrics = scored.report.as_dict()
     metrics["word_safety"] = {
         "mid_word_spans": sum(len(mid_word_spans(r["text"], preds[r["doc_id"]])) for r in rows),
         "subword_conflicts": getattr(predictor, "subword_conflicts", 0) - conflicts_before}
     metrics["seqeval"] = seqeval_scores(rows, preds, tag_names)
-    metrics["ci95"] = bootstrap_ci(per_doc, labels, seed=seed)
+    metrics["ci95"] = scored.ci
     metrics["documents"] = len(rows)
     return metrics, preds
 
@@ -109,7 +109,65 @@ def write_predictions(path: Path, rows: list[dict], preds: dict[str, list]) -> N
     atomic_write(path, "\n".join(lines) + ("\n" if lines else ""))
 
 
-def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool = False,
+@dataclass
+class _TrainContext:
+    recipe: Any
+    repo: Repo
+    out: Path
+    rows: dict[str, dict[str, list[dict]]]
+    train_docs: list[dict]
+    train_windows: list[dict]
+    tag_names: list[str]
+    labels: list[str]
+    resume: bool
+    progress: bool
+    on_epoch_end: Any
+
+
+def _train_transformer(ctx: _TrainContext) -> tuple[dict[str, Any], Any]:
+    from ..predict import TransformerPredictor
+    from .augment import entity_swap
+    from .transformer import train_transformer, write_run_meta
+
+    recipe = ctx.recipe
+    write_run_meta(ctx.out, recipe)
+    dev_rows = ctx.rows["documents"]["dev"]
+
+    def dev_f1(pred) -> float:
+        m, _ = evaluate_split(pred, dev_rows, ctx.labels, ctx.tag_names, recipe.seed)
+        return m["strict"]["micro"]["f1"]
+
+    ag = recipe.augment
+    extra = entity_swap(ctx.train_docs, ctx.tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed,
+                        ag.of_phrase)
+    aux = None
+    if recipe.transformer.trigger_head:
+        from ..features import trigger_tag_names
+
+        aux = trigger_tag_names(ctx.repo.schema, recipe.data.scheme)
+    train_info = train_transformer(recipe, ctx.out, ctx.train_docs + extra, ctx.tag_names, dev_f1, resume=ctx.resume,
+                                   progress=ctx.progress, on_epoch_end=ctx.on_epoch_end, aux_tag_names=aux)
+    train_info["augmented_documents"] = len(extra)
+    return train_info, TransformerPredictor.load(ctx.out, threads=recipe.train.threads)
+
+
+def _train_crf(ctx: _TrainContext) -> tuple[dict[str, Any], Any]:
+    from ..predict import CrfPredictor
+    from .crf import train_crf, write_run_meta
+
+    write_run_meta(ctx.out, ctx.recipe)
+    train_info = train_crf(ctx.recipe, ctx.out, ctx.train_windows, ctx.tag_names, ctx.progress)
+    return train_info, CrfPredictor.load(ctx.out)
+
+
+# the trainer of each span recipe kind (casus.train.recipe.RECIPE_KINDS): it writes the model and
+# casus_run.json and returns (training info, a predictor); the harness then scores dev/test/style_test.
+# kind: events has its own harness (casus.train.events.run_events).
+TRAINERS: dict[str, Callable[[_TrainContext], tuple[dict[str, Any], Any]]] = {
+    "transformer": _train_transformer, "crf": _train_crf}
+
+
+def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: bool = False,
                progress: bool = True, on_epoch_end: Any = None) -> dict[str, Any]:
     """Train and score one recipe into its run folder. ``on_epoch_end(epoch)``: called after every epoch's
     checkpoint of a transformer recipe (see :func:`casus.train.transformer.train_transformer`)."""
@@ -143,41 +201,14 @@ def run_recipe(recipe: Recipe, repo: Repo, out: Path | None = None, resume: bool
         train_windows = [r for r in train_windows if r["doc_id"] in keep]
     atomic_write(out / "config.yaml", resolved_yaml(recipe))
     atomic_write(out / "schema.yaml", (repo.annotations_dir / "schema.yaml").read_text(encoding="utf-8"))
-    dev_rows, test_rows = rows["documents"]["dev"], rows["documents"]["test"]
     if recipe.kind == "events":  # the event stage has its own trainer and records (casus.train.events)
         from .events import run_events
 
         return run_events(recipe, repo, out, rows, fp, rebuilt, t0, train_docs, train_windows, progress=progress)
-
-    if recipe.kind == "transformer":
-        from ..predict import TransformerPredictor
-        from .augment import entity_swap
-        from .transformer import train_transformer, write_run_meta
-
-        write_run_meta(out, recipe)
-
-        def dev_f1(pred) -> float:
-            m, _ = evaluate_split(pred, dev_rows, labels, tag_names, recipe.seed)
-            return m["strict"]["micro"]["f1"]
-
-        ag = recipe.augment
-        extra = entity_swap(train_docs, tag_names, ag.labels, ag.entity_swap, ag.copies, recipe.seed, ag.of_phrase)
-        aux = None
-        if recipe.transformer.trigger_head:
-            from ..features import trigger_tag_names
-
-            aux = trigger_tag_names(schema, recipe.data.scheme)
-        train_info = train_transformer(recipe, out, train_docs + extra, tag_names, dev_f1, resume=resume,
-                                       progress=progress, on_epoch_end=on_epoch_end, aux_tag_names=aux)
-        train_info["augmented_documents"] = len(extra)
-        predictor = TransformerPredictor.load(out, threads=recipe.train.threads)
-    else:
-        from ..predict import CrfPredictor
-        from .crf import train_crf, write_run_meta
-
-        write_run_meta(out, recipe)
-        train_info = train_crf(recipe, out, train_windows, tag_names, progress)
-        predictor = CrfPredictor.load(out)
+    ctx = _TrainContext(recipe=recipe, repo=repo, out=out, rows=rows, train_docs=train_docs,
+                        train_windows=train_windows, tag_names=tag_names, labels=labels, resume=resume,
+                        progress=progress, on_epoch_end=on_epoch_end)
+    train_info, predictor = TRAINERS[recipe.kind](ctx)
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": recipe.kind, "seed": recipe.seed,
                                "dataset_fingerprint": fp, "train_documents": len(train_docs)}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .encoding import IGNORE, encode_document, resolve_encoder, windows
-from .recipe import Recipe
+from .recipe import AnyRecipe
 
 CHECKPOINT = "checkpoint"
 
@@ -34,7 +34,7 @@ def _set_threads(n: int) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: Recipe,
+def build_examples(tokenizer, docs: list[dict], tag_names: list[str], recipe: AnyRecipe,
                    tags_column: str = "ner_tags", aux_tag_names: list[str] | None = None
                    ) -> tuple[list[tuple[list[int], ...]], int]:
     """Training windows (input_ids with specials, labels[, trigger labels]) from dataset document rows
@@ -124,7 +124,7 @@ def _atomic_dir_save(save: Callable[[Path], None], target: Path) -> None:
         shutil.rmtree(old)
 
 
-def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_names: list[str],
+def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_names: list[str],
                       evaluate_dev: Callable[[Any], float], resume: bool = False, progress: bool = True,
                       on_epoch_end: Callable[[int], None] | None = None, tags_column: str = "ner_tags",
                       aux_tag_names: list[str] | None = None) -> dict[str, Any]:
@@ -286,7 +286,7 @@ def train_transformer(recipe: Recipe, out: Path, train_docs: list[dict], tag_nam
             "train_seconds_this_process": time.time() - t0, "log": state["log"]}
 
 
-def write_run_meta(out: Path, recipe: Recipe) -> None:
+def write_run_meta(out: Path, recipe: AnyRecipe) -> None:
     tc = recipe.transformer
     from ..rundir import RunDir
 
