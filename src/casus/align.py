@@ -10,6 +10,20 @@ import re
 import unicodedata
 from typing import Iterable, Sequence
 
+from .errors import SchemaError
+
+# the tagging schemes, in one place: every BIO/IOBES check in casus goes through tag_prefixes()
+TAG_SCHEMES = ("BIO", "IOBES")
+_PREFIXES = {"BIO": ("B", "I"), "IOBES": ("B", "I", "E", "S")}
+
+
+def tag_prefixes(scheme: str) -> tuple[str, ...]:
+    """The tag prefixes of ``scheme`` (case-insensitive): BIO -> B, I; IOBES -> B, I, E, S. SchemaError else."""
+    prefixes = _PREFIXES.get(str(scheme).upper())
+    if prefixes is None:
+        raise SchemaError(f"unknown tagging scheme {scheme!r}; use {' or '.join(TAG_SCHEMES)}")
+    return prefixes
+
 TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)*|\w+(?:['’\-]\w+)*|[^\w\s]", re.UNICODE)
 # Sentence ends: . ! ? (optionally followed by closing quotes/brackets) then whitespace, or a blank line.
 SENT_END_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*(?=\s)|\n\s*\n")
@@ -80,7 +94,7 @@ def bio_tags(tokens: Sequence[tuple[int, int]], spans: Iterable, scheme: str = "
         for k in range(i, j + 1):
             tags[k] = f"I-{sp.label}"
         tags[i] = f"B-{sp.label}"
-        if scheme.upper() == "IOBES":
+        if "S" in tag_prefixes(scheme):
             if i == j:
                 tags[i] = f"S-{sp.label}"
             else:

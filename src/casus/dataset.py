@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .align import bio_tags, sentence_ranges, span_boundaries, tags_to_token_spans, tokenize
-from .errors import DatasetError
+from .align import bio_tags, sentence_ranges, span_boundaries, tag_prefixes, tags_to_token_spans, tokenize
+from .errors import DatasetError, SchemaError
 from .features import CONFIGS, attribute_columns, features
 from .model import AnnotationSet
 from .schema import Schema
@@ -152,8 +152,10 @@ def build(repo: Repo, out: Path, scheme: str = "BIO", write_manifest: bool = Tru
     """Build the dataset folder. Raises DatasetError on leakage or an unreadable manifest."""
     from datasets import Dataset
 
-    if scheme.upper() not in ("BIO", "IOBES"):
-        raise DatasetError(f"unknown tagging scheme {scheme!r}; use BIO or IOBES")
+    try:
+        tag_prefixes(scheme)
+    except SchemaError as exc:
+        raise DatasetError(str(exc)) from exc
     schema = repo.schema
     ids = repo.gold_ids()
     if not ids:

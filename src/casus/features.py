@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .align import tag_prefixes
 from .schema import Schema
 
 CONFIGS = ("documents", "windows")
@@ -20,7 +21,7 @@ def attribute_columns(schema: Schema) -> dict[str, str]:
 
 
 def trigger_tag_names(schema: Schema, scheme: str = "BIO") -> list[str]:
-    prefixes = ("B", "I", "E", "S") if scheme.upper() == "IOBES" else ("B", "I")
+    prefixes = tag_prefixes(scheme)
     return ["O"] + [f"{p}-{c}" for c in schema.trigger_classes for p in prefixes]
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .align import tag_prefixes
 from .errors import SchemaError
 
 
@@ -129,9 +130,7 @@ class Schema(BaseModel):
 
     def bio_tags(self, scheme: str = "BIO") -> list[str]:
         """Tag names for the entity layer: O first, then per label B-/I- (and E-/S- for IOBES)."""
-        prefixes = {"BIO": ("B", "I"), "IOBES": ("B", "I", "E", "S")}.get(scheme.upper())
-        if prefixes is None:
-            raise SchemaError(f"unknown tagging scheme {scheme!r}; use BIO or IOBES")
+        prefixes = tag_prefixes(scheme)
         return ["O"] + [f"{p}-{lab}" for lab in self.entity_labels for p in prefixes]
 
 

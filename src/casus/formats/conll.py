@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, NamedTuple
 
-from ..align import sentence_ranges, span_boundaries, tags_to_token_spans, tokenize
+from ..align import sentence_ranges, span_boundaries, tag_prefixes, tags_to_token_spans, tokenize
 from ..align import bio_tags as _bio_tags
 from ..errors import ModelError
 from ..model import ID_RE, AnnotationSet, Document, Event, Span
@@ -126,8 +126,7 @@ def write(asets: Iterable[AnnotationSet], path: PathOrFile, schema: Schema, *, o
           triggers: bool = True, scheme: str = "BIO") -> None:
     """Write ``asets`` as CoNLL (``-DOCSTART-`` line per document). ``offsets=True`` adds start/end
     columns (code points); ``triggers=False`` tags entities only; ``scheme`` is ``BIO`` or ``IOBES``."""
-    if scheme.upper() not in ("BIO", "IOBES"):
-        raise ValueError(f"scheme must be BIO or IOBES, not {scheme!r}")
+    tag_prefixes(scheme)  # SchemaError for a scheme that is neither BIO nor IOBES
     write_target(path, dumps(asets, schema, offsets=offsets, triggers=triggers, scheme=scheme))
 
 
