@@ -284,3 +284,50 @@ def test_viterbi_decoding_never_starts_a_span_with_a_continuation():
     g, v = greedy.predict([text])[0], vit.predict([text])[0]
     assert any(text[a:b].startswith("of") for a, b, _ in g)  # the pipeline-style greedy reading
     assert not any(text[a:b].startswith("of") for a, b, _ in v) and mid_word_spans(text, v) == []
+
+
+def test_viterbi_bounds_never_ends_a_span_on_a_function_word():
+    """Brute force: the constrained optimum is the best well-formed sequence whose spans never end on a
+    no_end word; a hand case ("cells of the regime" cut to "cells of") is extended or cut before "of"."""
+    import itertools
+    import math
+    import random
+
+    from casus.predict import allowed_transition, group_simple, viterbi
+
+    def ends_ok(tags, no_end, iobes):
+        for i, t in enumerate(tags):
+            nxt = tags[i + 1] if i + 1 < len(tags) else "O"
+            open_here = t[:1] in ("B", "I")
+            closes = (t[:1] in ("E", "S")) or (open_here and not (nxt[:1] in ("I", "E") and nxt[2:] == t[2:]))
+            if no_end[i] and closes:
+                return False
+        return True
+
+    rng = random.Random(1)
+    for names in (["O", "B-A", "I-A", "B-L", "I-L"], ["O", "B-A", "I-A", "E-A", "S-A"]):
+        iobes = "S-A" in names
+        for _ in range(40):
+            n = rng.randint(1, 5)
+            sc = torch.tensor([[math.log(rng.random() + 1e-9) for _ in names] for _ in range(n)])
+            no_end = [rng.random() < 0.4 for _ in range(n)]
+            best, arg = -math.inf, None
+            for seq in itertools.product(range(len(names)), repeat=n):
+                tags = [names[k] for k in seq]
+                ok = all(allowed_transition(a, b, iobes) for a, b in zip([None] + tags, tags))
+                ok = ok and not (iobes and tags[-1][:1] in ("B", "I")) and ends_ok(tags, no_end, iobes)
+                if ok:
+                    v = float(sum(sc[i, k] for i, k in enumerate(seq)))
+                    if v > best:
+                        best, arg = v, list(seq)
+            assert viterbi(sc, names, no_end) == arg, (sc, no_end)
+
+    # "cells of the regime": the scores prefer B I O O (a span ending on "of"); under the rule it may not
+    names = ["O", "B-ACTOR", "I-ACTOR"]
+    s = torch.tensor([[-3.0, -0.1, -3.0], [-2.0, -3.0, -0.2], [-0.3, -3.0, -1.5], [-0.3, -3.0, -1.2]])
+    assert viterbi(s, names) == [1, 2, 0, 0]
+    words = [(0, 5), (6, 8), (9, 12), (13, 19)]
+    text = "cells of the regime"
+    got = viterbi(s, names, [text[a:b] in ("of", "the") for a, b in words])
+    spans = group_simple([names[k] for k in got], words)
+    assert spans and all(text[a:b].split()[-1] not in ("of", "the") for a, b, _ in spans)

@@ -50,6 +50,7 @@ class EncodedDoc:
     labels: list[int] = field(default_factory=list)
     unaligned_words: int = 0
     piece_word: list[int] = field(default_factory=list)  # sub-word -> the tokenizer's own word (word_ids())
+    text: str = ""                     # the document text the offsets point into
 
 
 def encode_document(tokenizer, doc_id: str, text: str, word_offsets: Sequence[tuple[int, int]],
@@ -71,7 +72,7 @@ def encode_document(tokenizer, doc_id: str, text: str, word_offsets: Sequence[tu
     except (AttributeError, ValueError):  # a tokenizer without word ids: every sub-word is its own word
         piece_word = list(range(len(ids)))
     doc = EncodedDoc(doc_id, ids, offs, word_of, first, unaligned_words=sum(1 for f in first if f < 0),
-                     piece_word=piece_word)
+                     piece_word=piece_word, text=text)
     if word_tags is not None:
         labels = [IGNORE] * len(ids)
         names = list(tag_names or [])

@@ -35,7 +35,8 @@ class TransformerConfig(_Strict):
     # the same name): no predicted span ever starts or ends inside a word
     aggregation: Literal["first", "average", "max"] = "first"
     # greedy: each word's best tag (= the pipeline); viterbi: the best well-formed BIO sequence
-    decoding: Literal["greedy", "viterbi"] = "greedy"
+    # viterbi_bounds: viterbi, and no span ends on a function word (GUIDELINES; casus.predict.OPEN_END_WORDS)
+    decoding: Literal["greedy", "viterbi", "viterbi_bounds"] = "greedy"
     dropout: Optional[float] = None
     freeze_embeddings: bool = False        # keep the word/position embeddings fixed (faster on CPU)
     freeze_layers: int = Field(0, ge=0)    # keep the lowest N encoder layers fixed
