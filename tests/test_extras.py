@@ -13,7 +13,8 @@ import typer
 
 from conftest import PROJECT_ROOT
 
-BLOCK = ("torch", "transformers", "matplotlib", "tensorboard", "safetensors", "accelerate", "nervaluate")
+BLOCK = ("torch", "transformers", "matplotlib", "tensorboard", "safetensors", "accelerate", "nervaluate", "onnx",
+         "onnxruntime", "onnxscript")
 
 SCRIPT = f"""
 import sys

@@ -178,6 +178,7 @@ def decode_words(logits, offsets: Sequence[tuple[int, int]], piece_word: Sequenc
 
 
 PRECISIONS = ("fp32", "bf16")
+BACKENDS = ("torch", "onnx")
 
 
 class TransformerPredictor:
@@ -219,15 +220,28 @@ class TransformerPredictor:
             torch.set_num_threads(threads)
 
     @classmethod
-    def load(cls, run_dir: Path, **kw) -> "TransformerPredictor":
-        """``kw``: batch_size, threads, precision ("fp32" or "bf16")."""
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+    def load(cls, run_dir: Path, backend: str = "torch", onnx_variant: str = "fp32", **kw) -> "TransformerPredictor":
+        """``kw``: batch_size, threads, precision ("fp32" or "bf16", torch only). ``backend="onnx"`` runs the
+        run's exported ONNX model (``casus export onnx RUN``; ``onnx_variant`` fp32, int8-dynamic or
+        int8-static) through ONNX Runtime with the same windows, bucketing and decoding."""
+        from transformers import AutoTokenizer
 
+        if backend not in BACKENDS:
+            raise ModelError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         model_dir = Path(run_dir) / "model"
         info = RunDir(run_dir).info()
         tok = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForTokenClassification.from_pretrained(model_dir)
-        model.eval()
+        if backend == "onnx":
+            from .onnx_export import load_onnx
+
+            if kw.get("precision", "fp32") != "fp32":
+                raise ModelError("--precision bf16 is a torch option; ONNX variants are fp32, int8-dynamic, int8-static")
+            model = load_onnx(run_dir, onnx_variant, threads=kw.get("threads"))
+        else:
+            from transformers import AutoModelForTokenClassification
+
+            model = AutoModelForTokenClassification.from_pretrained(model_dir)
+            model.eval()
         return cls.from_info(model, tok, info, **kw)
 
     @classmethod
@@ -365,15 +379,18 @@ class CrfPredictor:
 
 # the span predictor of each recipe kind that tags entities (casus_run.json "kind"); events runs are loaded by
 # casus.events.EventPredictor. A new kind adds its predictor here (see casus.train.recipe.RECIPE_KINDS).
-PREDICTORS: dict[str, Any] = {"transformer": lambda d, precision: TransformerPredictor.load(d, precision=precision),
-                              "crf": lambda d, precision: CrfPredictor.load(d)}
+PREDICTORS: dict[str, Any] = {"transformer": lambda d, **kw: TransformerPredictor.load(d, **kw),
+                              "crf": lambda d, **kw: CrfPredictor.load(d)}
 
 
-def load_predictor(run_dir: Path | str, precision: str = "fp32"):
-    """The span predictor of a run folder, by the kind its casus_run.json records (transformer by default)."""
+def load_predictor(run_dir: Path | str, precision: str = "fp32", backend: str = "torch", onnx_variant: str = "fp32"):
+    """The span predictor of a run folder, by the kind its casus_run.json records (transformer by default).
+    ``precision``, ``backend`` and ``onnx_variant`` apply to transformer runs (see TransformerPredictor.load)."""
     run_dir = Path(run_dir)
     kind = RunDir(run_dir).info().get("kind") or "transformer"
     if kind not in PREDICTORS:
         raise ModelError(f"{run_dir}: a {kind} run predicts no entity spans (kinds with a span predictor: "
                          f"{', '.join(PREDICTORS)})")
-    return PREDICTORS[kind](run_dir, precision)
+    if kind != "transformer" and backend != "torch":
+        raise ModelError(f"{run_dir}: --backend {backend} applies to transformer runs; this is a {kind} run")
+    return PREDICTORS[kind](run_dir, precision=precision, backend=backend, onnx_variant=onnx_variant)

@@ -48,7 +48,8 @@ def print_problems(problems: list[Problem], fmt: str = "text") -> None:
 
 # optional packages -> the extra of pyproject.toml that installs them
 EXTRAS = {"torch": "train", "transformers": "train", "safetensors": "train", "tensorboard": "train",
-          "matplotlib": "report", "accelerate": "bench", "nervaluate": "dev"}
+          "matplotlib": "report", "accelerate": "bench", "nervaluate": "dev", "onnx": "onnx", "onnxruntime": "onnx",
+          "onnxscript": "onnx"}
 
 
 @contextmanager

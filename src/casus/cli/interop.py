@@ -34,6 +34,12 @@ class Source(str, Enum):
     predictions = "predictions"
 
 
+class Quantize(str, Enum):
+    none = "none"
+    dynamic = "dynamic"
+    static = "static"
+
+
 class Pick(str, Enum):
     latest = "latest"
     first = "first"
@@ -114,9 +120,19 @@ def export_cmd(
     annotator: str = typer.Option(GOLD, "--annotator", help="export this annotator's pass instead of gold"),
     force: bool = typer.Option(False, "--force", help="brat/inline: write into a folder that is not empty"),
     offsets: Offsets = typer.Option(Offsets.utf16, "--offsets", help="doccano/labelstudio offsets: utf16 or codepoint"),
+    quantize: Quantize = typer.Option(Quantize.none, "--quantize", help="onnx: also write an int8 model: dynamic "
+                                      "(weights int8, activations on the fly) or static (calibrated on training "
+                                      "documents)"),
+    opset: int = typer.Option(18, "--opset", help="onnx: the ONNX opset"),
+    calibration: int = typer.Option(32, "--calibration", min=1, help="onnx --quantize static: training documents "
+                                    "used to calibrate activation ranges"),
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Export gold annotations (or a pass) for an annotation tool; labelstudio-config writes its XML config."""
+    """Export gold annotations (or a pass) for an annotation tool; labelstudio-config writes its XML config;
+    `casus export onnx RUN` writes a transformer run's model as ONNX (RUN/onnx/)."""
+    if fmt == "onnx":
+        _export_onnx(out, quantize.value, opset, calibration, root)
+        return
     with handled():
         repo = open_repo(root)
         n = interop.export(repo, fmt, out, split=split, docs=docs, annotator=annotator, force=force, offsets=offsets.value)
@@ -124,6 +140,24 @@ def export_cmd(
         console.print(f"Label Studio labeling config written to {out}", markup=False)
     else:
         console.print(f"{n} document(s) exported as {fmt} to {out}", markup=False)
+
+
+def _export_onnx(run: Path, quantize: str, opset: int, calibration: int, root: Optional[Path]) -> None:
+    from ..onnx_export import export_onnx
+
+    with handled():
+        texts: list[str] = []
+        ids: list[str] = []
+        if quantize == "static":
+            from ..splits import Manifest
+
+            repo = open_repo(root)
+            ids = sorted(Manifest.load(repo.splits_path).splits.get("train", []))[:calibration]
+            texts = [repo.document(d).text for d in ids]
+        info = export_onnx(run, quantize=quantize, opset=opset, calibration_texts=texts, calibration_ids=ids)
+    for variant, f in sorted(info["files"].items()):
+        console.print(f"{variant}: {run / 'onnx' / f['file']} ({f['bytes'] / 1e6:.1f} MB, opset {info['opset']})",
+                      markup=False)
 
 
 def _table(comp, title: str) -> Table:

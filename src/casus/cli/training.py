@@ -77,6 +77,17 @@ class PredictFormat(str, Enum):
     doccano = "doccano"
 
 
+class Backend(str, Enum):
+    torch = "torch"
+    onnx = "onnx"
+
+
+class OnnxVariant(str, Enum):
+    fp32 = "fp32"
+    int8_dynamic = "int8-dynamic"
+    int8_static = "int8-static"
+
+
 class Precision(str, Enum):
     fp32 = "fp32"
     bf16 = "bf16"
@@ -104,6 +115,10 @@ def predict(
                                                    "counted here)"),
     precision: Precision = typer.Option(Precision.fp32, "--precision", help="transformer runs: fp32 (the numbers in eval/) or "
                                   "bf16 (about 1.7x faster on CPUs with AVX512-BF16/AMX; spans may differ slightly)"),
+    backend: Backend = typer.Option(Backend.torch, "--backend", help="transformer runs: torch, or onnx (ONNX Runtime; "
+                                    "export first with `casus export onnx RUN`)"),
+    onnx_variant: OnnxVariant = typer.Option(OnnxVariant.fp32, "--onnx-model", help="with --backend onnx: fp32, "
+                                             "int8-dynamic or int8-static"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
@@ -160,7 +175,7 @@ def predict(
     if out is None:
         raise typer.BadParameter("--out FILE is required")
     with handled():
-        predictor = load_predictor(run, precision=precision)
+        predictor = load_predictor(run, precision=precision, backend=backend.value, onnx_variant=onnx_variant.value)
         try:
             repo = open_repo(root)
         except StoreError:
