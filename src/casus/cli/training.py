@@ -68,6 +68,8 @@ def train(
         repo = open_repo(root)
         recipe = load_recipe(config, set_)
         res = run_recipe(recipe, repo, out=out, resume=resume)
+    if res["metrics"] is None:  # a data-parallel rank other than 0: rank 0 reports
+        return
     console.print(_summary_table(f"{recipe.name} ({recipe.kind})", res["metrics"]))
     console.print(f"run folder: {res['out']}  ({res['info']['wall_seconds']:.0f} s)")
 

@@ -129,8 +129,12 @@ def _train_transformer(ctx: _TrainContext) -> tuple[dict[str, Any], Any]:
     from .augment import entity_swap
     from .transformer import train_transformer, write_run_meta
 
+    from . import distributed
+
     recipe = ctx.recipe
-    write_run_meta(ctx.out, recipe)
+    dist = distributed.get()
+    if dist.main:
+        write_run_meta(ctx.out, recipe)
     dev_rows = ctx.rows["documents"]["dev"]
 
     def dev_f1(pred) -> float:
@@ -148,6 +152,8 @@ def _train_transformer(ctx: _TrainContext) -> tuple[dict[str, Any], Any]:
     train_info = train_transformer(recipe, ctx.out, ctx.train_docs + extra, ctx.tag_names, dev_f1, resume=ctx.resume,
                                    progress=ctx.progress, on_epoch_end=ctx.on_epoch_end, aux_tag_names=aux)
     train_info["augmented_documents"] = len(extra)
+    if not dist.main:  # rank 0 scores and writes the run folder
+        return train_info, None
     return train_info, TransformerPredictor.load(ctx.out, threads=recipe.train.threads)
 
 
@@ -158,6 +164,12 @@ def _train_crf(ctx: _TrainContext) -> tuple[dict[str, Any], Any]:
     write_run_meta(ctx.out, ctx.recipe)
     train_info = train_crf(ctx.recipe, ctx.out, ctx.train_windows, ctx.tag_names, ctx.progress)
     return train_info, CrfPredictor.load(ctx.out)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 # the trainer of each span recipe kind (casus.train.recipe.RECIPE_KINDS): it writes the model and
@@ -171,11 +183,22 @@ def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: b
                progress: bool = True, on_epoch_end: Any = None) -> dict[str, Any]:
     """Train and score one recipe into its run folder. ``on_epoch_end(epoch)``: called after every epoch's
     checkpoint of a transformer recipe (see :func:`casus.train.transformer.train_transformer`)."""
+    from . import distributed
+
     t0 = time.time()
     out = Path(out) if out else output_dir(recipe)
     if not out.is_absolute():
         out = repo.root / out
-    if out.exists() and not resume and any(out.iterdir()):
+    dev = recipe.train.device
+    dist = distributed.get("cuda" if dev == "cuda" or (dev == "auto" and _cuda()) else "cpu")
+    if dist.active and recipe.kind != "transformer":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"only transformer recipes train data-parallel (accelerate launch); {recipe.name} is "
+                          f"a {recipe.kind} recipe: run it in one process")
+    if not dist.main:  # rank 0 prepares the run folder and the dataset; the others wait, then read them
+        dist.barrier()
+    elif out.exists() and not resume and any(out.iterdir()):
         import shutil
 
         from ..errors import StoreError
@@ -185,8 +208,12 @@ def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: b
         if not RunDir(out).looks_like_run():
             raise StoreError(f"{out} exists and is not a casus run folder; refusing to overwrite it")
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ds_dir, fp, rebuilt = ensure_dataset(repo, recipe, progress)
+    if dist.main:
+        out.mkdir(parents=True, exist_ok=True)
+        ds_dir, fp, rebuilt = ensure_dataset(repo, recipe, progress)
+        dist.barrier()
+    else:
+        ds_dir, fp, rebuilt = ensure_dataset(repo, recipe, progress=False)
     rows = load_split_rows(ds_dir)
     schema = repo.schema
     tag_names = schema.bio_tags(recipe.data.scheme)
@@ -199,8 +226,9 @@ def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: b
         keep = set(ids[: max(1, round(recipe.data.train_fraction * len(ids)))])
         train_docs = [r for r in train_docs if r["doc_id"] in keep]
         train_windows = [r for r in train_windows if r["doc_id"] in keep]
-    atomic_write(out / "config.yaml", resolved_yaml(recipe))
-    atomic_write(out / "schema.yaml", (repo.annotations_dir / "schema.yaml").read_text(encoding="utf-8"))
+    if dist.main:
+        atomic_write(out / "config.yaml", resolved_yaml(recipe))
+        atomic_write(out / "schema.yaml", (repo.annotations_dir / "schema.yaml").read_text(encoding="utf-8"))
     if recipe.kind == "events":  # the event stage has its own trainer and records (casus.train.events)
         from .events import run_events
 
@@ -209,6 +237,8 @@ def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: b
                         train_windows=train_windows, tag_names=tag_names, labels=labels, resume=resume,
                         progress=progress, on_epoch_end=on_epoch_end)
     train_info, predictor = TRAINERS[recipe.kind](ctx)
+    if not dist.main:
+        return {"out": out, "metrics": None, "info": None, "rank": dist.rank}
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "kind": recipe.kind, "seed": recipe.seed,
                                "dataset_fingerprint": fp, "train_documents": len(train_docs)}

@@ -141,6 +141,7 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
     from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     from ..predict import TransformerPredictor
+    from . import distributed
 
     tl, tc = recipe.train, recipe.transformer
     _set_threads(tl.threads)
@@ -161,6 +162,9 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
     _freeze(model, tc.freeze_embeddings, tc.freeze_layers)
     device = torch.device("cuda" if tl.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if tl.device == "auto" else tl.device))
+    dist = distributed.get(device.type)  # one process unless launched with accelerate (casus.train.distributed)
+    if dist.active:
+        device = dist.accelerator.device
     head = None
     if tc.trigger_head and aux_tag_names:
         head = TriggerHead.new(model.config.hidden_size, aux_tag_names, seed=recipe.seed)
@@ -185,13 +189,15 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
     ]
     opt = torch.optim.AdamW(groups, lr=tl.lr)
     sched = get_linear_schedule_with_warmup(opt, int(tl.warmup_ratio * total), total)
+    core = model             # the model itself: evaluated and saved
+    model = dist.wrap(model)  # DDP across processes (identity in one process)
 
     out.mkdir(parents=True, exist_ok=True)
     ckpt_dir = out / CHECKPOINT
     state: dict[str, Any] = {"epoch": 0, "best_f1": -1.0, "best_epoch": 0, "bad_epochs": 0, "log": [], "stopped": False}
     if resume and (ckpt_dir / "state.pt").is_file():
         ck = torch.load(ckpt_dir / "state.pt", weights_only=False, map_location=device)
-        model.load_state_dict(ck["model"])
+        core.load_state_dict(ck["model"])
         if head is not None and "trigger_head" in ck:
             head.linear.load_state_dict(ck["trigger_head"])
         opt.load_state_dict(ck["optimizer"])
@@ -200,7 +206,7 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
 
     from torch.utils.tensorboard import SummaryWriter
 
-    tb = SummaryWriter(log_dir=str(out / "tensorboard"))
+    tb = SummaryWriter(log_dir=str(out / "tensorboard")) if dist.main else None
     t0 = time.time()
     epoch = state["epoch"]
     while epoch < tl.epochs and not state["stopped"]:
@@ -215,7 +221,8 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
             it = tqdm(batches, desc=f"{recipe.name} epoch {epoch}/{tl.epochs}", unit="batch")
         loss_sum = 0.0
         for b in it:
-            tensors = collate(examples, b, tokenizer.pad_token_id)
+            mine = dist.shard(b)
+            tensors = collate(examples, mine or b[:1], tokenizer.pad_token_id)
             ids, mask, labels = tensors[:3]
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=tl.bf16):
                 # with transformer.o_weight the (weighted) loss is computed here, not a second time by the model
@@ -228,37 +235,46 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
                     loss = torch.nn.functional.cross_entropy(res.logits.reshape(-1, res.logits.shape[-1]).float(),
                                                              labels.to(device).reshape(-1), weight=class_weight,
                                                              ignore_index=IGNORE)
+                if dist.active:  # this rank's share of the whole batch's mean loss (see casus.train.distributed)
+                    loss = loss * _share(labels, class_weight, examples, b, mine, dist.world, 1)
                 if head is not None:
-                    hidden = model.dropout(res.hidden_states[-1]) if hasattr(model, "dropout") else res.hidden_states[-1]
+                    hidden = core.dropout(res.hidden_states[-1]) if hasattr(core, "dropout") else res.hidden_states[-1]
                     logits = head.linear(hidden)
                     aux_loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
                                                                  tensors[3].to(device).reshape(-1), ignore_index=IGNORE)
+                    if dist.active:
+                        aux_loss = aux_loss * _share(tensors[3], None, examples, b, mine, dist.world, 3)
                     loss = loss + tc.trigger_loss_weight * aux_loss
             loss.backward()
+            if head is not None:
+                dist.all_reduce_mean(head.linear.parameters())
             torch.nn.utils.clip_grad_norm_([p for _, p in trainable], tl.max_grad_norm)
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
-            loss_sum += float(loss.detach())
+            loss_sum += dist.sum_over_ranks(loss.detach()) / dist.world if dist.active else float(loss.detach())
         model.eval()
-        pred = TransformerPredictor(model, tokenizer, mode=tc.subword_labels, max_length=tc.max_length, stride=tc.stride,
+        pred = TransformerPredictor(core, tokenizer, mode=tc.subword_labels, max_length=tc.max_length, stride=tc.stride,
                                     aggregation=tc.aggregation, decoding=tc.decoding)
-        dev_f1 = float(evaluate_dev(pred))
+        dev_f1 = float(evaluate_dev(pred)) if dist.main else None
+        dev_f1 = dist.broadcast(dev_f1)  # rank 0 scored dev; every rank takes the same early-stopping decision
         row = {"epoch": epoch, "train_loss": loss_sum / max(1, len(batches)), "dev_f1": dev_f1,
                "lr": sched.get_last_lr()[0]}
         state["log"].append(row)
-        tb.add_scalar("train/loss", row["train_loss"], epoch)
-        tb.add_scalar("dev/strict_micro_f1", dev_f1, epoch)
+        if tb is not None:
+            tb.add_scalar("train/loss", row["train_loss"], epoch)
+            tb.add_scalar("dev/strict_micro_f1", dev_f1, epoch)
         if dev_f1 > state["best_f1"]:
             state.update(best_f1=dev_f1, best_epoch=epoch, bad_epochs=0)
 
             def save_model(d: Path) -> None:
-                model.save_pretrained(d, safe_serialization=True)
+                core.save_pretrained(d, safe_serialization=True)
                 tokenizer.save_pretrained(d)
                 if head is not None:
                     head.save(d)
 
-            _atomic_dir_save(save_model, out / "model")
+            if dist.main:
+                _atomic_dir_save(save_model, out / "model")
         else:
             state["bad_epochs"] += 1
             if state["bad_epochs"] >= tl.patience:
@@ -266,24 +282,45 @@ def train_transformer(recipe: AnyRecipe, out: Path, train_docs: list[dict], tag_
         state["epoch"] = epoch
 
         def save_ckpt(d: Path) -> None:
-            ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+            ck = {"model": core.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                   "state": state}
             if head is not None:
                 ck["trigger_head"] = head.linear.state_dict()
             torch.save(ck, d / "state.pt")
 
-        _atomic_dir_save(save_ckpt, ckpt_dir)
-        with open(out / "log.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(row))
-            w.writeheader()
-            w.writerows(state["log"])
-        if on_epoch_end is not None:
-            tb.flush()
-            on_epoch_end(epoch)
-    tb.close()
+        if dist.main:
+            _atomic_dir_save(save_ckpt, ckpt_dir)
+            with open(out / "log.csv", "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(row))
+                w.writeheader()
+                w.writerows(state["log"])
+            if on_epoch_end is not None:
+                tb.flush()
+                on_epoch_end(epoch)
+        dist.barrier()
+    if tb is not None:
+        tb.close()
     return {"epochs_run": state["epoch"], "best_epoch": state["best_epoch"], "best_dev_f1": state["best_f1"],
             "early_stopped": state["stopped"], "train_windows": len(examples), "unaligned_words": unaligned,
             "train_seconds_this_process": time.time() - t0, "log": state["log"]}
+
+
+def _share(labels, class_weight, examples: list, batch: list[int], mine: list[int], world: int, column: int) -> float:
+    """Scale of this rank's mean loss so that the DDP average over ranks is the whole batch's mean loss: (this
+    rank's labelled-token weight / the whole batch's) x world. 0 for a rank with no example in this batch (it
+    still runs forward and backward on one example, so that every rank takes part in each all-reduce)."""
+    if not mine:
+        return 0.0
+
+    def weight(ys) -> float:
+        if class_weight is None:
+            return float(sum(1 for y in ys if y != IGNORE))
+        return float(sum(float(class_weight[y]) for y in ys if y != IGNORE))
+
+    col = 1 if column == 1 else 2
+    mine_w = weight([y for i in mine for y in examples[i][col]])
+    whole = weight([y for i in batch for y in examples[i][col]])
+    return mine_w / whole * world if whole else 0.0
 
 
 def write_run_meta(out: Path, recipe: AnyRecipe) -> None:
