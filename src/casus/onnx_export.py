@@ -98,11 +98,12 @@ def export_onnx(run_dir: Path | str, *, quantize: str = "none", opset: int = DEF
                              output_names=["logits"], opset_version=opset, dynamo=True, external_data=False,
                              dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}))
     prog.save(str(tmp))
+    fused = _optimize(tmp, model.config)
     tmp.replace(fp32)
     info: dict[str, Any] = {"opset": opset, "inputs": ["input_ids", "attention_mask"], "outputs": ["logits"],
                             "dynamic_axes": {k: {str(a): n for a, n in v.items()} for k, v in axes.items()},
                             "id2label": {str(k): v for k, v in model.config.id2label.items()},
-                            "versions": _versions(), "files": {}}
+                            "versions": _versions(), "files": {}, "graph_optimizer": fused}
     if quantize == "dynamic":
         _quantize_dynamic(fp32, out / VARIANTS["int8-dynamic"])
     elif quantize == "static":
@@ -113,6 +114,17 @@ def export_onnx(run_dir: Path | str, *, quantize: str = "none", opset: int = DEF
             info["files"][variant] = {"file": name, "sha256": _sha256(out / name), "bytes": (out / name).stat().st_size}
     atomic_write(out / "export.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
+
+
+def _optimize(path: Path, config: Any) -> dict[str, Any]:
+    """ONNX Runtime's transformer graph optimiser (model_type bert: LayerNorm, GELU, skip-connection fusions),
+    in place; returns which operators it fused (kept in export.json)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    opt = optimize_model(str(path), model_type="bert", num_heads=int(config.num_attention_heads),
+                         hidden_size=int(config.hidden_size), opt_level=1)
+    opt.save_model_to_file(str(path))
+    return {k: int(v) for k, v in opt.get_fused_operator_statistics().items() if v}
 
 
 def _preprocessed(src: Path) -> Path:
