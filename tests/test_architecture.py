@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("formats", ("formats",)),
     ("metrics", ("metrics", "plots")),
     ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export", "contribute")),
-    ("models", ("train", "predict", "predict_io", "onnx_export", "events")),
+    ("models", ("train", "predict", "predict_io", "predict_ray", "onnx_export", "events")),
     ("evaluation", ("evaluation", "report", "reference", "interop", "preannotate", "benchmarks")),
     ("cli", ("cli",)),
 ]

@@ -14,7 +14,7 @@ import typer
 from conftest import PROJECT_ROOT
 
 BLOCK = ("torch", "transformers", "matplotlib", "tensorboard", "safetensors", "accelerate", "nervaluate", "onnx",
-         "onnxruntime", "onnxscript")
+         "onnxruntime", "onnxscript", "ray")
 
 SCRIPT = f"""
 import sys

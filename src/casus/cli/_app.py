@@ -49,7 +49,7 @@ def print_problems(problems: list[Problem], fmt: str = "text") -> None:
 # optional packages -> the extra of pyproject.toml that installs them
 EXTRAS = {"torch": "train", "transformers": "train", "safetensors": "train", "tensorboard": "train",
           "matplotlib": "report", "accelerate": "bench", "nervaluate": "dev", "onnx": "onnx", "onnxruntime": "onnx",
-          "onnxscript": "onnx"}
+          "onnxscript": "onnx", "ray": "scale", "fsspec": "scale"}
 
 
 @contextmanager

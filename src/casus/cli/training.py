@@ -79,6 +79,11 @@ class PredictFormat(str, Enum):
     doccano = "doccano"
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Backend(str, Enum):
     torch = "torch"
     onnx = "onnx"
@@ -121,6 +126,11 @@ def predict(
                                     "export first with `casus export onnx RUN`)"),
     onnx_variant: OnnxVariant = typer.Option(OnnxVariant.fp32, "--onnx-model", help="with --backend onnx: fp32, "
                                              "int8-dynamic or int8-static"),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local (one process) or ray: --docs are JSONL / "
+                                  "parquet shards (files, folders, fsspec URLs), --out a folder of parquet shards"),
+    actors: int = typer.Option(1, "--actors", min=1, help="--engine ray: predictor actors"),
+    actor_cpus: float = typer.Option(1.0, "--actor-cpus", help="--engine ray: CPUs per actor"),
+    actor_gpus: float = typer.Option(0.0, "--actor-gpus", help="--engine ray: GPUs per actor"),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Turn documents into character spans with a trained run (streams JSONL in bounded memory)."""
@@ -151,6 +161,18 @@ def predict(
         if min_confidence is not None:
             console.print(f"below confidence {min_confidence:g}: {held.get('records', 0)} record(s) withheld, "
                           f"{held.get('values', 0)} value(s) moved to `withheld`")
+        return
+    if engine == Engine.ray:
+        if out is None:
+            raise typer.BadParameter("--engine ray needs --out FOLDER (parquet shards)")
+        from ..predict_ray import predict_shards
+
+        with handled():
+            res = predict_shards(run, list(docs) + list(more or []), out, actors=actors, actor_cpus=actor_cpus,
+                                 actor_gpus=actor_gpus, batch_size=batch_docs, backend=backend.value,
+                                 onnx_variant=onnx_variant.value, resume=resume, progress=True)
+        console.print(f"{res['documents']} document(s) in {res['written']} shard(s) -> {out}"
+                      + (f"; {res['skipped']} complete shard(s) skipped" if res["skipped"] else ""))
         return
     from ..predict import load_predictor
     from ..predict_io import iter_inputs, stream_predict, write_outputs
