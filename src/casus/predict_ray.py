@@ -115,7 +115,8 @@ def predict_shards(run_dir: Path | str, specs: Sequence[str], out_dir: Path | st
             res["skipped"] += 1
             continue
         reader = ray.data.read_parquet if path.endswith(".parquet") else ray.data.read_json
-        ds = reader(path, filesystem=fs)
+        # reading takes no CPU slot: the actors may hold every CPU (2 actors on 2 cores) and must still be fed
+        ds = reader(path, filesystem=fs, ray_remote_args={"num_cpus": 0})
         ds = ds.select_columns(["doc_id", "text"]) if path.endswith(".parquet") else ds
         ds = ds.map_batches(SpanActor, fn_constructor_kwargs={"run_dir": str(Path(run_dir).resolve()), "threads": threads,
                                                               "backend": backend, "onnx_variant": onnx_variant,
