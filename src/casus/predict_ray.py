@@ -77,7 +77,8 @@ class SpanActor:
         preds = self.predictor.predict(texts)
         spans = [[{"start": int(a), "end": int(b), "label": lab, "text": t[a:b]} for a, b, lab in p]
                  for t, p in zip(texts, preds)]
-        return pd.DataFrame({"doc_id": [str(d) for d in batch["doc_id"]], "spans": spans})
+        return pd.DataFrame({"doc_id": [str(d) for d in batch["doc_id"]], "spans": spans,
+                             "path": [str(p) for p in batch["path"]]})
 
 
 def _schema():
@@ -106,33 +107,90 @@ def predict_shards(run_dir: Path | str, specs: Sequence[str], out_dir: Path | st
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = progress
     res = {"shards": len(shards), "written": 0, "skipped": 0, "documents": 0}
+    pending: dict[int, tuple[Any, list[str]]] = {}  # by filesystem object (not hashable: keyed by id)
     for fs, path in shards:
-        stem = Path(path).name.split(".")[0]
-        target = out_dir / f"{stem}.parquet"
+        target = out_dir / f"{_stem(path)}.parquet"
         if target.is_file():
             if not resume:
                 raise StoreError(f"{target} exists; pass --resume to skip complete shards (or choose another --out)")
             res["skipped"] += 1
             continue
-        reader = ray.data.read_parquet if path.endswith(".parquet") else ray.data.read_json
+        pending.setdefault(id(fs), (fs, []))[1].append(path)
+    for fs, paths in pending.values():
+        # one dataset over every pending shard of a filesystem: the actors load the model once and stay busy;
+        # each output shard is closed and renamed as soon as all of its documents have come back
+        expected = {_stem(p): _count(fs, p) for p in paths}
+        writers: dict[str, Any] = {}
+        got = {k: 0 for k in expected}
+        for k, n in expected.items():
+            if n == 0:
+                _finish(out_dir, k, None)
+                res["written"] += 1
+        jsonl = [p for p in paths if not p.endswith(".parquet")]
+        parq = [p for p in paths if p.endswith(".parquet")]
+        parts = []
         # reading takes no CPU slot: the actors may hold every CPU (2 actors on 2 cores) and must still be fed
-        ds = reader(path, filesystem=fs, ray_remote_args={"num_cpus": 0})
-        ds = ds.select_columns(["doc_id", "text"]) if path.endswith(".parquet") else ds
-        ds = ds.map_batches(SpanActor, fn_constructor_kwargs={"run_dir": str(Path(run_dir).resolve()), "threads": threads,
-                                                              "backend": backend, "onnx_variant": onnx_variant,
-                                                              "die_once": die_once},
+        if jsonl:
+            parts.append(ray.data.read_json(jsonl, filesystem=fs, include_paths=True, ray_remote_args={"num_cpus": 0}))
+        if parq:
+            parts.append(ray.data.read_parquet(parq, filesystem=fs, include_paths=True, columns=["doc_id", "text"],
+                                               ray_remote_args={"num_cpus": 0}))
+        ds = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+        ds = ds.map_batches(SpanActor, fn_constructor_kwargs={"run_dir": str(Path(run_dir).resolve()),
+                                                              "threads": threads, "backend": backend,
+                                                              "onnx_variant": onnx_variant, "die_once": die_once},
                             batch_size=batch_size, batch_format="pandas", concurrency=actors, num_cpus=actor_cpus,
                             num_gpus=actor_gpus, max_restarts=3, max_task_retries=3)
-        tmp = out_dir / f".{stem}.parquet.tmp"
-        n = 0
-        with pq.ParquetWriter(tmp, _schema()) as w:
+        try:
             for batch in ds.iter_batches(batch_format="pyarrow", batch_size=batch_size):
-                w.write_table(pa.Table.from_pylist(batch.to_pylist(), schema=_schema()))
-                n += batch.num_rows
-        os.replace(tmp, target)
-        res["written"] += 1
-        res["documents"] += n
+                rows = batch.to_pylist()
+                by: dict[str, list[dict]] = {}
+                for r in rows:
+                    by.setdefault(_stem(r.pop("path")), []).append(r)
+                for k, rs in by.items():
+                    if k not in writers:
+                        writers[k] = pq.ParquetWriter(out_dir / f".{k}.parquet.tmp", _schema())
+                    writers[k].write_table(pa.Table.from_pylist(rs, schema=_schema()))
+                    got[k] += len(rs)
+                    if got[k] == expected[k]:
+                        _finish(out_dir, k, writers.pop(k))
+                        res["written"] += 1
+                        res["documents"] += got[k]
+        finally:
+            for w in writers.values():  # an interrupted run: torn shards stay temporary, redone on --resume
+                w.close()
+        short = {k: (got[k], n) for k, n in expected.items() if got[k] != n}
+        if short:
+            raise StoreError(f"shards came back incomplete (documents got, expected): {short}")
     return res
+
+
+def _stem(path: str) -> str:
+    return Path(path).name.split(".")[0]
+
+
+def _count(fs: Any, path: str) -> int:
+    """Documents in a shard: its parquet row count, or its non-blank JSONL lines."""
+    import pyarrow.parquet as pq
+
+    if path.endswith(".parquet"):
+        with fs.open_input_file(path) as fh:
+            return pq.ParquetFile(fh).metadata.num_rows
+    n = 0
+    with fs.open_input_stream(path) as fh:
+        for line in fh.read().splitlines():
+            n += bool(line.strip())
+    return n
+
+
+def _finish(out_dir: Path, stem: str, writer: Any) -> None:
+    tmp = out_dir / f".{stem}.parquet.tmp"
+    if writer is None:
+        import pyarrow.parquet as pq
+
+        writer = pq.ParquetWriter(tmp, _schema())
+    writer.close()
+    os.replace(tmp, out_dir / f"{stem}.parquet")
 
 
 def read_outputs(out_dir: Path | str) -> Iterable[dict[str, Any]]:
