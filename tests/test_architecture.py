@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("repository", ("store", "validate", "stats", "adjudicate", "dataset", "card", "export", "contribute")),
     ("models", ("train", "predict", "predict_io", "predict_ray", "onnx_export", "events")),
     ("evaluation", ("evaluation", "report", "reference", "interop", "preannotate", "benchmarks")),
-    ("cli", ("cli",)),
+    ("cli", ("cli", "__main__")),
 ]
 
 
