@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -359,3 +360,19 @@ def test_o_weight_down_weights_the_O_tag_in_the_loss(tmp_path, small_repo, tiny_
     assert float(la[1]) != float(lb[1])  # train_loss of epoch 1
     with pytest.raises(ConfigError, match="o_weight"):
         load_recipe(plain, ["transformer.o_weight=2"])
+
+
+@pytest.mark.parametrize("override,hint", [
+    ("train.epoch=3", "did you mean 'train.epochs'?"),
+    ("transformer.max_lenght=64", "did you mean 'transformer.max_length'?"),
+    ("sede=3", "did you mean 'seed'?"),
+])
+def test_set_typos_suggest_the_nearest_key(override, hint):
+    from casus.errors import ConfigError
+    from casus.train.recipe import load_recipe
+
+    with pytest.raises(ConfigError, match=re.escape(hint)):
+        load_recipe(ROOT / "training" / "minilm-ner.yaml", [override])
+    with pytest.raises(ConfigError) as exc:  # nothing close: no made-up suggestion
+        load_recipe(ROOT / "training" / "minilm-ner.yaml", ["train.zzz=1"])
+    assert "did you mean" not in str(exc.value)

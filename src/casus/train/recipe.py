@@ -219,7 +219,7 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> AnyReci
                 msgs.append(f"section(s) {key} do not apply to a {raw.get('kind')} recipe "
                             f"(it reads {', '.join(SECTIONS[str(raw.get('kind'))])})")
             elif e["type"] == "extra_forbidden":
-                msgs.append(f"unknown key '{key}'")
+                msgs.append(f"unknown key '{key}'" + _nearest(loc, raw.get("kind")))
             elif e["type"] == "missing":
                 msgs.append(f"missing required key '{key}'")
             else:
@@ -228,6 +228,23 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> AnyReci
 
 
 _ALL_SECTIONS = ("data", "transformer", "crf", "events", "augment", "train")
+
+
+def _nearest(loc: list, kind: Any) -> str:
+    """' (did you mean 'train.epochs'?)' for a mistyped key, when one valid key of its section is close."""
+    import difflib
+
+    model = RECIPE_KINDS.get(str(kind))
+    if model is None or not loc:
+        return ""
+    for part in loc[:-1]:  # walk down to the section that holds the key
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None) if field else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return ""
+        model = ann
+    near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean '{'.'.join(map(str, loc[:-1] + near))}'?)" if near else ""
 
 
 _KEY_ORDER = ("name", "seed", "kind", "description", "data", "transformer", "crf", "events", "augment", "train",
