@@ -253,4 +253,8 @@ def run_recipe(recipe: AnyRecipe, repo: Repo, out: Path | None = None, resume: b
             "train": {k: v for k, v in train_info.items() if k != "log"}, "resumed": resume}
     atomic_write(out / "run_info.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
     atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    if recipe.kind == "transformer" and (out / "model").is_dir():
+        from .model_card import write_model_card
+
+        write_model_card(out / "model", recipe, metrics, info)  # model/README.md: the Hugging Face model card
     return {"out": out, "metrics": metrics, "info": info}
