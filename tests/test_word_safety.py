@@ -237,6 +237,26 @@ def test_hard_negative_with_an_event_is_refused(tmp_path):
     assert [p.code for p in exc.value.problems] == ["bad-hard-negative"]
 
 
+def _brute_force_best(sc, names, extra=lambda tags: True) -> list[int] | None:
+    """The best-scoring well-formed tag sequence (BIO, or IOBES when names has S- tags) that also passes
+    ``extra``, by enumerating every sequence."""
+    import itertools
+    import math
+
+    from casus.predict import allowed_transition
+
+    iobes = any(t.startswith("S-") for t in names)
+    best, arg = -math.inf, None
+    for seq in itertools.product(range(len(names)), repeat=sc.shape[0]):
+        tags = [names[k] for k in seq]
+        ok = all(allowed_transition(a, b, iobes) for a, b in zip([None] + tags, tags))
+        if ok and not (iobes and tags[-1][:1] in ("B", "I")) and extra(tags):
+            v = float(sum(sc[i, k] for i, k in enumerate(seq)))
+            if v > best:
+                best, arg = v, list(seq)
+    return arg
+
+
 def test_viterbi_gives_the_best_well_formed_sequence():
     """Hand-computed: O I I ("province of Daraa") is not well-formed; the best well-formed sequence under
     these scores is B I I (log-scores -1.0 + -0.1 + -0.1 beats O B I: -0.1 + -2.0 + -0.1)."""
@@ -250,27 +270,14 @@ def test_viterbi_gives_the_best_well_formed_sequence():
     s2 = torch.tensor([[-0.1, -3.0, -3.0], [-3.0, -1.5, -0.1], [-3.0, -2.5, -0.1]])
     assert viterbi(s2, names) == [0, 1, 2]  # O B I: -0.1 - 1.5 - 0.1 beats B I I: -3.0 - 0.1 - 0.1
     # brute force over all well-formed sequences on random scores, BIO and IOBES
-    import itertools
     import random
-
-    from casus.predict import allowed_transition
 
     rng = random.Random(0)
     for names in (["O", "B-A", "I-A", "B-L", "I-L"], ["O", "B-A", "I-A", "E-A", "S-A"]):
-        iobes = "S-A" in names
         for _ in range(30):
             n = rng.randint(1, 4)
             sc = torch.tensor([[math.log(rng.random() + 1e-9) for _ in names] for _ in range(n)])
-            best, arg = -math.inf, None
-            for seq in itertools.product(range(len(names)), repeat=n):
-                tags = [names[k] for k in seq]
-                ok = all(allowed_transition(a, b, iobes) for a, b in zip([None] + tags, tags))
-                ok = ok and not (iobes and tags[-1][:1] in ("B", "I"))
-                if ok:
-                    v = float(sum(sc[i, k] for i, k in enumerate(seq)))
-                    if v > best:
-                        best, arg = v, list(seq)
-            assert viterbi(sc, names) == arg
+            assert viterbi(sc, names) == _brute_force_best(sc, names)
 
 
 def test_viterbi_decoding_never_starts_a_span_with_a_continuation():
@@ -289,11 +296,10 @@ def test_viterbi_decoding_never_starts_a_span_with_a_continuation():
 def test_viterbi_bounds_never_ends_a_span_on_a_function_word():
     """Brute force: the constrained optimum is the best well-formed sequence whose spans never end on a
     no_end word; a hand case ("cells of the regime" cut to "cells of") is extended or cut before "of"."""
-    import itertools
     import math
     import random
 
-    from casus.predict import allowed_transition, group_simple, viterbi
+    from casus.predict import group_simple, viterbi
 
     def ends_ok(tags, no_end, iobes):
         for i, t in enumerate(tags):
@@ -311,15 +317,7 @@ def test_viterbi_bounds_never_ends_a_span_on_a_function_word():
             n = rng.randint(1, 5)
             sc = torch.tensor([[math.log(rng.random() + 1e-9) for _ in names] for _ in range(n)])
             no_end = [rng.random() < 0.4 for _ in range(n)]
-            best, arg = -math.inf, None
-            for seq in itertools.product(range(len(names)), repeat=n):
-                tags = [names[k] for k in seq]
-                ok = all(allowed_transition(a, b, iobes) for a, b in zip([None] + tags, tags))
-                ok = ok and not (iobes and tags[-1][:1] in ("B", "I")) and ends_ok(tags, no_end, iobes)
-                if ok:
-                    v = float(sum(sc[i, k] for i, k in enumerate(seq)))
-                    if v > best:
-                        best, arg = v, list(seq)
+            arg = _brute_force_best(sc, names, lambda tags: ends_ok(tags, no_end, iobes))
             assert viterbi(sc, names, no_end) == arg, (sc, no_end)
 
     # "cells of the regime": the scores prefer B I O O (a span ending on "of"); under the rule it may not

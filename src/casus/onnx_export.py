@@ -19,7 +19,6 @@ Needs the ``onnx`` extra (onnx, onnxruntime) besides ``train``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,6 +26,7 @@ from typing import Any, Iterable, Sequence
 
 from .atomic import atomic_write
 from .errors import ModelError
+from .train.provenance import file_sha256, package_versions
 
 VARIANTS = {"fp32": "model.onnx", "int8-dynamic": "model.int8-dynamic.onnx", "int8-static": "model.int8-static.onnx"}
 QUANTIZATIONS = ("none", "dynamic", "static")
@@ -35,26 +35,6 @@ DEFAULT_OPSET = 18
 
 def onnx_dir(run_dir: Path | str) -> Path:
     return Path(run_dir) / "onnx"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("torch", "transformers", "onnx", "onnxruntime"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "absent"
-    return out
 
 
 def export_onnx(run_dir: Path | str, *, quantize: str = "none", opset: int = DEFAULT_OPSET,
@@ -103,7 +83,7 @@ def export_onnx(run_dir: Path | str, *, quantize: str = "none", opset: int = DEF
     info: dict[str, Any] = {"opset": opset, "inputs": ["input_ids", "attention_mask"], "outputs": ["logits"],
                             "dynamic_axes": {k: {str(a): n for a, n in v.items()} for k, v in axes.items()},
                             "id2label": {str(k): v for k, v in model.config.id2label.items()},
-                            "versions": _versions(), "files": {}, "graph_optimizer": fused}
+                            "versions": package_versions(("torch", "transformers", "onnx", "onnxruntime")), "files": {}, "graph_optimizer": fused}
     if quantize == "dynamic":
         _quantize_dynamic(fp32, out / VARIANTS["int8-dynamic"])
     elif quantize == "static":
@@ -111,7 +91,7 @@ def export_onnx(run_dir: Path | str, *, quantize: str = "none", opset: int = DEF
         info["calibration"] = {"split": "train", "documents": len(calibration_texts), "doc_ids": list(calibration_ids)}
     for variant, name in VARIANTS.items():
         if (out / name).is_file():
-            info["files"][variant] = {"file": name, "sha256": _sha256(out / name), "bytes": (out / name).stat().st_size}
+            info["files"][variant] = {"file": name, "sha256": file_sha256(out / name), "bytes": (out / name).stat().st_size}
     atomic_write(out / "export.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
 

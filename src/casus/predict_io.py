@@ -72,9 +72,9 @@ def _record(aset: AnnotationSet, fmt: str, schema: Any) -> dict:
         from .formats import doccano
 
         return doccano.record(aset, schema)
-    d = aset.to_dict()
-    d["text"] = aset.text
-    return d
+    from .formats.records import record
+
+    return record(aset)
 
 
 def stream_predict(predictor: Any, items: Iterator[tuple[str, str]], out: Path, fmt: str = "casus", schema: Any = None,

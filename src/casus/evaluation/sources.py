@@ -202,8 +202,6 @@ def _read_format(kind: str, path: Path, repo: Repo | None, annotator: str | None
         raise StoreError(f"{path}: reading {kind} needs the annotation schema; run inside a casus repository "
                          "or pass --root")
     opts: dict[str, Any] = {"annotator": annotator} if annotator is not None else {}
-    if kind == "conll":
-        opts = {"annotator": annotator or "gold"}
     asets = f.read_with(path, schema, **opts)
     if kind == "labelstudio" and not asets:  # a model's output: tasks holding predictions only
         asets = f.read_with(path, schema, source="predictions", **opts)

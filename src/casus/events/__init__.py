@@ -34,7 +34,8 @@ class EventPredictor:
         from ..schema import load_schema
         from ..train.events import EventModels
         from .arguments import FeatureArgumentClassifier, MarkerArgumentClassifier
-        from .triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
+        from ..train.provenance import file_sha256
+        from .triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger
 
         run_dir = Path(run_dir)
         from ..rundir import RunDir

@@ -16,7 +16,6 @@ exclusive). :class:`FrozenEncoder` is the shared frozen encoder, also used by th
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -27,14 +26,6 @@ from ..align import sentence_ranges, tags_to_token_spans, tokenize
 
 SpanT = tuple[int, int, str]
 Offsets = Sequence[tuple[int, int]]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class FrozenEncoder:

